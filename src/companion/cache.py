@@ -1,0 +1,97 @@
+"""Content-addressed results cache: a trained model and its metrics, keyed by config and code.
+
+The key is a SHA-256 of the full config (as JSON) and the package version, so re-running a
+notebook with the same parameters retrains nothing, and any change of a setting retrains.
+Checkpoints are state_dicts written atomically (temporary file, then rename) and loaded with
+`weights_only=True`, so a cache folder can never run code when it is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import __version__
+
+CACHE_ENV = "COMPANION_CACHE"
+
+
+def default_cache_dir() -> Path:
+    """$COMPANION_CACHE, else `.cache/companion` in the working directory's project."""
+    return Path(os.environ.get(CACHE_ENV, ".cache/companion"))
+
+
+def config_key(config) -> str:
+    """Hex digest of the config's fields and the package version."""
+    fields = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
+    payload = json.dumps({"config": fields, "version": __version__}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+@dataclass
+class CachedResult:
+    """What a training run leaves behind."""
+
+    state_dict: dict
+    history: pd.DataFrame
+    metrics: dict
+    arrays: dict  # named numpy arrays (samples, density grids) for the figures
+
+
+class ResultCache:
+    """A folder of results, one sub-folder per config key."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    def path(self, config) -> Path:
+        return self.root / config_key(config)
+
+    def load(self, config) -> CachedResult | None:
+        """The stored result of `config`, or None when it was never stored (or is incomplete)."""
+        folder = self.path(config)
+        if not (folder / "metrics.json").exists():  # written last: its presence marks completion
+            return None
+        state = torch.load(folder / "model.pt", map_location="cpu", weights_only=True)
+        history = pd.read_csv(folder / "history.csv")
+        with np.load(folder / "arrays.npz") as data:
+            arrays = {k: data[k] for k in data.files}
+        metrics = json.loads((folder / "metrics.json").read_text())["metrics"]
+        return CachedResult(state, history, metrics, arrays)
+
+    def save(self, config, result: CachedResult) -> Path:
+        folder = self.path(config)
+        _atomic_write(folder / "model.pt", lambda p: torch.save(result.state_dict, p))
+        _atomic_write(folder / "history.csv", lambda p: result.history.to_csv(p, index=False))
+        _atomic_write(folder / "arrays.npz", lambda p: _save_npz(p, result.arrays))
+        fields = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
+        record = {"config": fields, "version": __version__, "metrics": result.metrics}
+        _atomic_write(folder / "metrics.json",
+                      lambda p: Path(p).write_text(json.dumps(record, indent=1, default=str)))
+        return folder
+
+
+def _save_npz(path, arrays):
+    with open(path, "wb") as fh:  # a file handle keeps numpy from appending ".npz" to the name
+        np.savez_compressed(fh, **arrays)

@@ -1,0 +1,28 @@
+"""Claims tables: each claim of a paper that a notebook tests, the paper's value, this run's
+value, and PASS/FAIL. A claim that the current profile cannot test says so ("not tested")
+instead of passing silently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Claim:
+    claim: str          # the paper's statement, in a sentence
+    paper: str          # the paper's number or figure
+    run: str            # this run's number(s), formatted
+    passed: bool | None  # None: not tested in this profile
+    test: str = ""      # how this run decides
+
+    @property
+    def verdict(self) -> str:
+        return "not tested" if self.passed is None else ("PASS" if self.passed else "FAIL")
+
+
+def claims_table(claims: list[Claim]) -> pd.DataFrame:
+    """One row per claim: claim, paper, this run, test, verdict."""
+    return pd.DataFrame([{"claim": c.claim, "paper": c.paper, "this run": c.run, "test": c.test,
+                          "verdict": c.verdict} for c in claims])

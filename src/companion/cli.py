@@ -1,0 +1,63 @@
+"""The `companion` command: list the notebooks, regenerate them headlessly."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import run
+
+
+def _list(args) -> int:
+    paths = run.notebook_paths()
+    if not paths:
+        print("no notebooks found", file=sys.stderr)
+        return 1
+    for name, path in paths.items():
+        print(f"{name}  ({path.relative_to(run.project_root())})")
+        for pname, (default, typ, helptext) in run.notebook_parameters(path).items():
+            note = f"  # {helptext}" if helptext else ""
+            print(f"    {pname} = {default}  [{typ}]{note}")
+    return 0
+
+
+def _regenerate(args) -> int:
+    try:
+        results = run.regenerate(args.profile, args.only, args.jobs, progress=not args.quiet)
+    except ValueError as err:
+        print(f"companion: {err}", file=sys.stderr)
+        return 2
+    print()
+    print(run.summary_table(results))
+    failed = [r.name for r in results if r.status != "ok"]
+    if failed:
+        print(f"\n{len(failed)} of {len(results)} notebook(s) failed: {', '.join(failed)}")
+        return 1
+    print(f"\nall {len(results)} notebook(s) ran")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="companion", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="print the notebooks and their parameters").set_defaults(func=_list)
+    regen = sub.add_parser("regenerate", help="execute notebooks with papermill")
+    regen.add_argument("--profile", default="quick", choices=run.PROFILES,
+                       help="quick: CPU minutes, refreshes notebooks/ and figures/ in place; "
+                            "full: the papers' settings (GPU), writes runs/full and figures/full")
+    regen.add_argument("--only", nargs="+", metavar="NAME",
+                       help="notebooks to run: full name, number ('01') or name without number")
+    regen.add_argument("--jobs", type=int, default=1,
+                       help="notebooks run in parallel processes, one torch thread each")
+    regen.add_argument("--quiet", action="store_true", help="no per-cell progress bar")
+    regen.set_defaults(func=_regenerate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Datasets: the four 2D toy densities of Soft-IntroVAE (spec soft_introvae §2.1).
+
+The recipes are the official code's [C]; the paper only names the datasets. Fresh samples are
+drawn for every batch, so there is no fixed training set. Sampling is done with torch on the
+target device, so a training step never copies data from the host.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import torch
+
+#: Toy dataset name -> half-width of the square plotting/evaluation box [C: 2 * scale].
+TOY_BOXES = {"8gaussians": 2.0, "spiral": 4.0, "checkerboard": 4.0, "rings": 4.0}
+TOY_DATASETS = tuple(TOY_BOXES)
+
+#: 8 Gaussians: per-axis std of each mode after the final division by 1.414 [C].
+EIGHT_GAUSSIANS_STD = 0.02 / 1.414
+EIGHT_GAUSSIANS_SCALE = 2.0 / 1.414  # radius of the ring of modes
+
+
+def check_toy_name(name: str) -> str:
+    """Return `name` if it is a known toy dataset, else raise a ValueError listing them."""
+    if name not in TOY_BOXES:
+        raise ValueError(f"unknown 2D dataset {name!r}; choose one of {', '.join(TOY_DATASETS)}")
+    return name
+
+
+def toy_box(name: str) -> tuple[float, float]:
+    """The square box [-L, L] used for plots, histograms and the gnELBO grid [C]."""
+    half = TOY_BOXES[check_toy_name(name)]
+    return (-half, half)
+
+
+def eight_gaussians_centres(device=None) -> torch.Tensor:
+    """The 8 mode centres after the generator's division by 1.414, shape [8, 2]."""
+    r = 1.0 / math.sqrt(2.0)
+    base = torch.tensor(
+        [(1, 0), (-1, 0), (0, 1), (0, -1), (r, r), (r, -r), (-r, r), (-r, -r)],
+        dtype=torch.float32, device=device,
+    )
+    return base * EIGHT_GAUSSIANS_SCALE
+
+
+def _uniform(n, generator, device):
+    return torch.rand(n, generator=generator, device=device)
+
+
+def _normal(shape, generator, device):
+    return torch.randn(shape, generator=generator, device=device)
+
+
+def _eight_gaussians(n, g, device):
+    centres = eight_gaussians_centres(device) * 1.414  # centres before the division
+    idx = torch.randint(0, 8, (n,), generator=g, device=device)
+    pts = centres[idx] + 0.02 * _normal((n, 2), g, device)
+    return pts / 1.414
+
+
+def _spiral(n, g, device):
+    if n % 2:
+        raise ValueError(f"the spiral generator needs an even sample count, got {n}")
+    m = n // 2
+    t = torch.sqrt(_uniform(m, g, device)) * 540 * (2 * math.pi) / 360
+    a = -torch.cos(t) * t + 0.5 * _uniform(m, g, device)
+    b = torch.sin(t) * t + 0.5 * _uniform(m, g, device)
+    arm = torch.stack([a, b], dim=1)
+    pts = torch.cat([arm, -arm]) / 3
+    return pts + 0.1 * _normal((n, 2), g, device)
+
+
+def _checkerboard(n, g, device):
+    x1 = 4 * _uniform(n, g, device) - 2
+    x2 = _uniform(n, g, device) - 2 * torch.randint(0, 2, (n,), generator=g, device=device)
+    x2 = x2 + torch.remainder(torch.floor(x1), 2)  # Python-style %, in {0, 1} for negative x1 too
+    return 2 * torch.stack([x1, x2], dim=1)
+
+
+def _rings(n, g, device):
+    quarter = n // 4
+    counts = (quarter, quarter, quarter, n - 3 * quarter)  # radii 1, .75, .5, .25
+    circles = []
+    for radius, k in zip((1.0, 0.75, 0.5, 0.25), counts):
+        angle = torch.linspace(0, 2 * math.pi, k + 1, device=device)[:-1]
+        circles.append(radius * torch.stack([torch.cos(angle), torch.sin(angle)], dim=1))
+    pts = torch.cat(circles) * 3.0
+    pick = torch.randint(0, n, (n,), generator=g, device=device)  # resample with replacement [C]
+    return pts[pick] + 0.08 * _normal((n, 2), g, device)
+
+
+_GENERATORS = {"8gaussians": _eight_gaussians, "spiral": _spiral,
+               "checkerboard": _checkerboard, "rings": _rings}
+
+
+def sample_toy(name: str, n: int, *, generator: torch.Generator | None = None,
+               device: str | torch.device = "cpu") -> torch.Tensor:
+    """Draw `n` points of the named 2D density, shape [n, 2] (spec §2.1)."""
+    check_toy_name(name)
+    if n <= 0:
+        raise ValueError(f"sample count must be positive, got {n}")
+    return _GENERATORS[name](n, generator, torch.device(device))
+
+
+# --------------------------------------------------------------------------- image data roots
+
+DATA_ENV = "COMPANION_DATA"
+
+
+def data_root() -> Path:
+    """The single root of every image dataset: $COMPANION_DATA, else `data/` [A]."""
+    return Path(os.environ.get(DATA_ENV, "data"))

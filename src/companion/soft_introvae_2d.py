@@ -1,0 +1,396 @@
+"""Soft-IntroVAE on 2D toy densities (paper §6.1, §6.2, App. 9.2.1, 9.5; spec soft_introvae §2).
+
+A config is a frozen dataclass whose every field says where its value comes from:
+[P] the paper, [C] the authors' code, [A] this companion's choice. A profile (`quick`, `full`)
+is data: the base config plus which datasets, methods, seeds and sweeps the notebook runs.
+`run_toy(config)` trains one model through `train.fit`, evaluates it with the paper's metrics
+and stores both in the results cache, so the same config never trains twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .cache import CachedResult, ResultCache
+from .data import EIGHT_GAUSSIANS_STD, TOY_DATASETS, check_toy_name, eight_gaussians_centres, \
+    sample_toy, toy_box
+from .metrics import energy, gnelbo, grid_points, histogram_metrics, modes_covered, \
+    off_support_fraction
+from .nets import VAE, MLPDecoder, MLPEncoder
+from .reference import METHODS_2D, SOFT_INTROVAE_TABLE5
+from .soft_introvae import GAMMA_R, Optimizers, introvae_step, soft_introvae_step, vae_step
+from .train import fit, resolve_device, seed_everything
+
+
+def _f(default, source: str, doc: str):
+    """A config field with its provenance ([P], [C] or [A]) and a one-line description."""
+    return field(default=default, metadata={"source": source, "doc": doc})
+
+
+@dataclass(frozen=True)
+class ToyConfig:
+    """Everything that determines one trained 2D model and its metrics (the cache key)."""
+
+    dataset: str = _f("8gaussians", "P", "one of 8gaussians, spiral, checkerboard, rings")
+    method: str = _f("sintrovae", "P", "vae, introvae or sintrovae")
+    beta_rec: float = _f(0.2, "P", "weight of the reconstruction error (Table 5)")
+    beta_kl: float = _f(0.3, "P", "weight of the real-data KL (Table 5)")
+    beta_neg: float = _f(0.9, "P", "KL weight of the fakes inside exp(ELBO) / IntroVAE hinge (Table 5)")
+    m: float = _f(0.0, "P", "IntroVAE hard margin (Table 5); unused by the other methods")
+    seed: int = _f(0, "A", "seeds torch, numpy and random before the model is built")
+    hidden: int = _f(256, "P", "hidden units per layer")
+    n_hidden: int = _f(3, "C", "hidden 256x256 layers between input and output layer")
+    zdim: int = _f(2, "P", "latent size")
+    batch_size: int = _f(512, "P", "fresh samples per iteration")
+    n_iter: int = _f(30_000, "P", "training iterations")
+    lr: float = _f(2e-4, "P", "Adam learning rate of encoder and decoder")
+    num_vae: int = _f(2000, "C", "plain-VAE warm-up iterations of IntroVAE and S-IntroVAE")
+    milestones: tuple = _f((10_000, 15_000), "C", "MultiStepLR milestones (stepped every iteration)")
+    lr_gamma: float = _f(0.1, "C", "MultiStepLR factor")
+    gamma_r: float = _f(GAMMA_R, "P", "decoder weight of the fakes' reconstruction error")
+    detach_rec_target_in_E: bool = _f(False, "C", "detach x_r as target in the encoder phase")
+    paper_style_sg: bool = _f(False, "C", "Alg. 2's sg(D(Z_ff)) instead of the code's detaching")
+    hinge_on_batch_mean: bool = _f(True, "A", "IntroVAE hinge on the batch-mean KL (hhb072)")
+    eval_samples: int = _f(5000, "C", "real and model samples for the histogram KL/JSD")
+    eval_bins: int = _f(100, "C", "histogram bins per axis")
+    gnelbo_grid: int = _f(1024, "C", "gnELBO grid points per axis (coarser: sum estimated from mean)")
+    gnelbo_data: int = _f(12_800, "C", "real points for gnELBO (100 batches of 128)")
+    plot_grid: int = _f(512, "A", "grid points per axis of the stored density image")
+    plot_samples: int = _f(1024, "C", "model samples stored for the scatter plots")
+
+    def validate(self) -> "ToyConfig":
+        check_toy_name(self.dataset)
+        if self.method not in METHODS_2D:
+            raise ValueError(f"unknown method {self.method!r}; choose one of {', '.join(METHODS_2D)}")
+        for name in ("n_iter", "batch_size", "hidden", "zdim", "eval_samples", "gnelbo_grid",
+                     "plot_grid", "plot_samples", "eval_bins", "gnelbo_data"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.dataset == "spiral" and self.batch_size % 2:
+            raise ValueError(f"the spiral needs an even batch size, got {self.batch_size}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+        if self.method == "introvae" and self.m <= 0:
+            raise ValueError("IntroVAE needs a positive margin m")
+        if self.gnelbo_grid % self.plot_grid:
+            raise ValueError("plot_grid must divide gnelbo_grid (the plot reuses the gnELBO grid)")
+        return self
+
+
+def describe(config_cls=ToyConfig, config=None) -> pd.DataFrame:
+    """Table of a config's fields: value, provenance tag and meaning."""
+    config = config or config_cls()
+    rows = [{"field": f.name, "value": getattr(config, f.name), "source": f"[{f.metadata['source']}]",
+             "meaning": f.metadata["doc"]} for f in dataclasses.fields(config)]
+    return pd.DataFrame(rows).set_index("field")
+
+
+def table5_config(dataset: str, method: str, base: ToyConfig, **changes) -> ToyConfig:
+    """`base` with the Table 5 betas of (dataset, method) [P], then `changes`."""
+    b_rec, b_kl, b_neg, m = SOFT_INTROVAE_TABLE5[check_toy_name(dataset)][method]
+    cfg = dataclasses.replace(base, dataset=dataset, method=method, beta_rec=b_rec, beta_kl=b_kl,
+                              beta_neg=b_neg or 0.0, m=m or 0.0)
+    return dataclasses.replace(cfg, **changes).validate()
+
+
+# ------------------------------------------------------------------------------------ profiles
+
+@dataclass(frozen=True)
+class ToyProfile:
+    """What notebook 01 runs: base config, datasets/methods/seeds of Fig. 2 and Table 2, and the
+    Fig. 3 and Fig. 21 experiments."""
+
+    name: str
+    base: ToyConfig
+    datasets: tuple
+    methods: tuple
+    seeds: tuple
+    m_values: tuple          # Fig. 3 IntroVAE margins
+    fig3_seeds: tuple        # Fig. 3 seeds (IntroVAE per m, and the S-IntroVAE line)
+    collapse_seeds: tuple    # Fig. 21 seeds
+    why: str = ""
+
+
+FULL = ToyProfile(
+    name="full",
+    base=ToyConfig(),
+    datasets=TOY_DATASETS, methods=METHODS_2D, seeds=(0, 1, 2, 3, 4),  # [P] 5 seeds
+    m_values=tuple(float(m) for m in range(1, 11)),  # [A] the search range [1, 10]
+    fig3_seeds=(0, 1, 2, 3, 4), collapse_seeds=(0,),
+    why="The paper's setting (§6.1, App. 9.2.1): 30k iterations, batch 512, 5 seeds. A GPU job.",
+)
+
+QUICK = ToyProfile(
+    name="quick",
+    base=ToyConfig(n_iter=2000, num_vae=500, milestones=(1500,)),
+    datasets=("8gaussians",), methods=METHODS_2D, seeds=(0,),
+    m_values=(1.0, 2.0, 5.0, 10.0), fig3_seeds=(0, 1), collapse_seeds=(0,),
+    why="placeholder; calibrated below",
+)
+
+PROFILES = {"quick": QUICK, "full": FULL}
+
+
+def get_profile(name: str) -> ToyProfile:
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    return PROFILES[name]
+
+
+# ---------------------------------------------------------------------------------- the plan
+
+#: Fig. 3 [P]: IntroVAE's best 8-Gaussian betas, the same betas for S-IntroVAE (no m).
+FIG3_BETAS = dict(beta_rec=0.3, beta_kl=0.5, beta_neg=1.0)
+#: Fig. 21 [P App. 9.5]: beta_kl = 1.0, beta_rec = 0.5 for both; beta_neg = 5.0 for S-IntroVAE.
+FIG21_BETAS = dict(beta_rec=0.5, beta_kl=1.0)
+FIG21_BETA_NEG = 5.0
+PAPER_GNELBO_GRID = 1024  # [C] points per axis
+
+
+@dataclass(frozen=True)
+class ToyPlan:
+    """The validated list of runs behind each figure and table of notebook 01."""
+
+    profile: ToyProfile
+    table2: tuple   # Fig. 2 and Table 2: Table 5 betas per dataset x method x seed
+    fig3: tuple     # IntroVAE per m, and S-IntroVAE with the same betas
+    fig21: tuple    # VAE vs S-IntroVAE in the posterior-collapse setting
+
+    @property
+    def all_runs(self) -> list[ToyConfig]:
+        seen, runs = set(), []
+        for cfg in self.table2 + self.fig3 + self.fig21:
+            if cfg not in seen:
+                seen.add(cfg)
+                runs.append(cfg)
+        return runs
+
+
+def _positive_seeds(seeds) -> tuple:
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError("the seed count must be positive: give at least one seed")
+    return seeds
+
+
+def _known(values, allowed, what) -> tuple:
+    values = tuple(values)
+    bad = [v for v in values if v not in allowed]
+    if bad or not values:
+        raise ValueError(f"unknown {what} {bad or values!r}; choose from {', '.join(allowed)}")
+    return values
+
+
+def make_plan(profile: str = "quick", seeds=None, datasets=None, methods=None,
+              overrides: dict | None = None) -> ToyPlan:
+    """Validate the notebook's parameters and list its runs. Raises before any training."""
+    prof = get_profile(profile)
+    overrides = dict(overrides or {})
+    fields = {f.name for f in dataclasses.fields(ToyConfig)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ValueError(f"unknown override(s) {unknown}; valid keys: {', '.join(sorted(fields))}")
+    if "milestones" in overrides:
+        overrides["milestones"] = tuple(overrides["milestones"])
+    base = dataclasses.replace(prof.base, **overrides).validate()
+    seeds = _positive_seeds(prof.seeds if seeds is None else seeds)
+    datasets = _known(prof.datasets if datasets is None else datasets, TOY_DATASETS, "dataset")
+    methods = _known(prof.methods if methods is None else methods, METHODS_2D, "method")
+
+    table2 = tuple(table5_config(d, m, base, seed=s) for d in datasets for m in methods for s in seeds)
+    g8 = dict(dataset="8gaussians")
+    fig3 = tuple(
+        dataclasses.replace(base, method="introvae", m=m, seed=s, **g8, **FIG3_BETAS).validate()
+        for m in prof.m_values for s in prof.fig3_seeds
+    ) + tuple(dataclasses.replace(base, method="sintrovae", m=0.0, seed=s, **g8, **FIG3_BETAS).validate()
+              for s in prof.fig3_seeds)
+    fig21 = tuple(dataclasses.replace(base, method=meth, seed=s, m=0.0, **g8, **FIG21_BETAS,
+                                      beta_neg=FIG21_BETA_NEG if meth == "sintrovae" else 0.0).validate()
+                  for meth in ("vae", "sintrovae") for s in prof.collapse_seeds)
+    return ToyPlan(prof, table2, fig3, fig21)
+
+
+def check_output_dir(path: str | Path) -> Path:
+    """Create the output folder and prove it is writable, before any training starts."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as err:
+        raise PermissionError(f"output folder {path} is not writable: {err}") from err
+    return path
+
+
+# ------------------------------------------------------------------------- training one model
+
+def build_model(config: ToyConfig) -> VAE:
+    return VAE(MLPEncoder(2, config.zdim, config.hidden, config.n_hidden),
+               MLPDecoder(config.zdim, 2, config.hidden, config.n_hidden))
+
+
+def _step_function(config: ToyConfig, model: VAE, opt: Optimizers):
+    c = config
+    warm = dict(beta_rec=c.beta_rec, beta_kl=c.beta_kl)
+    if c.method == "vae":
+        return lambda x, i: vae_step(model, opt, x, **warm)
+    if c.method == "introvae":
+        main = lambda x: introvae_step(model, opt, x, beta_rec=c.beta_rec, beta_kl=c.beta_kl,
+                                       beta_neg=c.beta_neg, m=c.m,
+                                       hinge_on_batch_mean=c.hinge_on_batch_mean)
+    else:
+        main = lambda x: soft_introvae_step(
+            model, opt, x, beta_rec=c.beta_rec, beta_kl=c.beta_kl, beta_neg=c.beta_neg,
+            gamma_r=c.gamma_r, scale=0.5, detach_rec_target_in_E=c.detach_rec_target_in_E,
+            paper_style_sg=c.paper_style_sg)
+    return lambda x, i: vae_step(model, opt, x, **warm) if i < c.num_vae else main(x)
+
+
+@dataclass
+class ToyRun:
+    """A trained model with its history, metrics and the arrays the figures draw."""
+
+    config: ToyConfig
+    model: VAE
+    history: pd.DataFrame
+    metrics: dict
+    arrays: dict
+    from_cache: bool
+    seconds: float
+
+
+def train_toy(config: ToyConfig, device="auto", progress: bool = True) -> tuple[VAE, pd.DataFrame]:
+    """Train one 2D model (spec §2.3): Adam for E and D, MultiStepLR stepped every iteration,
+    VAE warm-up for the introspective methods."""
+    config.validate()
+    device = resolve_device(device)
+    seed_everything(config.seed)
+    model = build_model(config).to(device)
+    opt = Optimizers(torch.optim.Adam(model.encoder.parameters(), lr=config.lr),
+                     torch.optim.Adam(model.decoder.parameters(), lr=config.lr))
+    scheds = [torch.optim.lr_scheduler.MultiStepLR(o, list(config.milestones), config.lr_gamma)
+              for o in opt]
+    gen = torch.Generator(device=device).manual_seed(config.seed)
+    history = fit(_step_function(config, model, opt),
+                  lambda i: sample_toy(config.dataset, config.batch_size, generator=gen, device=device),
+                  config.n_iter, schedulers=scheds, desc=f"{config.method} {config.dataset}",
+                  progress=progress)
+    return model.eval(), history
+
+
+@torch.no_grad()
+def evaluate_toy(model: VAE, config: ToyConfig) -> tuple[dict, dict]:
+    """The paper's metrics (§2.4) and the arrays for the figures.
+
+    Fresh real and model samples come from a generator seeded by the config's seed, so the same
+    model always gets the same numbers. The gnELBO grid energies are reused, subsampled, as the
+    density image exp(-energy).
+    """
+    device = next(model.parameters()).device
+    gen = torch.Generator(device=device).manual_seed(10_000 + config.seed)
+    box = toy_box(config.dataset)
+    real = sample_toy(config.dataset, config.eval_samples, generator=gen, device=device)
+    z = torch.randn(config.eval_samples, config.zdim, generator=gen, device=device)
+    fake = model.decoder(z)
+    metrics = histogram_metrics(real.cpu().numpy(), fake.cpu().numpy(), box, config.eval_bins)
+
+    data = sample_toy(config.dataset, config.gnelbo_data, generator=gen, device=device)
+    e_grid = energy(model, grid_points(box, config.gnelbo_grid, device))
+    reference = PAPER_GNELBO_GRID ** 2 if config.gnelbo_grid != PAPER_GNELBO_GRID else None
+    metrics["gnelbo"] = gnelbo(e_grid, energy(model, data), reference) * 1e7  # Table 2 units [P]
+
+    if config.dataset == "8gaussians":
+        centres = eight_gaussians_centres().numpy()
+        radius = 5 * EIGHT_GAUSSIANS_STD
+        metrics["off_support"] = off_support_fraction(fake.cpu().numpy(), centres, radius)
+        metrics["modes_covered"] = modes_covered(fake.cpu().numpy(), centres, radius)
+
+    stride = config.gnelbo_grid // config.plot_grid
+    g = config.gnelbo_grid
+    density = torch.exp(-e_grid.view(g, g)[::stride, ::stride]).float().cpu().numpy()
+    arrays = {"samples": fake[: config.plot_samples].cpu().numpy(),
+              "latent_real": model.encoder(real[: config.plot_samples])[0].cpu().numpy(),
+              "density": density}
+    return metrics, arrays
+
+
+def run_toy(config: ToyConfig, device="auto", cache: ResultCache | None = None,
+            progress: bool = True) -> ToyRun:
+    """Train and evaluate `config`, or load both from the cache when it was run before."""
+    config.validate()
+    cache = cache or ResultCache()
+    start = time.perf_counter()
+    stored = cache.load(config)
+    if stored is not None:
+        model = build_model(config)
+        model.load_state_dict(stored.state_dict)
+        return ToyRun(config, model.eval(), stored.history, stored.metrics, stored.arrays, True,
+                      time.perf_counter() - start)
+    model, history = train_toy(config, device, progress)
+    metrics, arrays = evaluate_toy(model, config)
+    state = {k: v.cpu() for k, v in model.state_dict().items()}
+    cache.save(config, CachedResult(state, history, metrics, arrays))
+    return ToyRun(config, model.cpu(), history, metrics, arrays, False, time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------- running many runs
+
+def _worker(config: ToyConfig, device: str, cache_root: str) -> tuple[ToyConfig, float]:
+    """Train one config in a worker process with one torch thread; the result goes to the cache."""
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    run_toy(config, device, ResultCache(cache_root), progress=False)
+    return config, time.perf_counter() - start
+
+
+def _cost(config: ToyConfig) -> float:
+    """Relative cost per iteration, measured on the CPU (benchmarks/bench_steps.py)."""
+    return {"vae": 1.0, "introvae": 2.8, "sintrovae": 4.2}[config.method] * config.n_iter
+
+
+def run_toys(configs, device="auto", jobs: int = 1, cache: ResultCache | None = None,
+             progress: bool = True) -> dict[ToyConfig, ToyRun]:
+    """Run (or load) every config. With jobs > 1, missing results train in `jobs` worker
+    processes of one torch thread each, the costliest first; all results are then read back
+    from the cache, so the returned runs are the same either way."""
+    cache = cache or ResultCache()
+    configs = list(dict.fromkeys(c.validate() for c in configs))
+    todo = [c for c in configs if cache.load(c) is None]
+    timings: dict[ToyConfig, float] = {}
+    if jobs > 1 and len(todo) > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from tqdm.auto import tqdm
+
+        device = str(resolve_device(device))
+        todo.sort(key=_cost, reverse=True)
+        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(_worker, c, device, str(cache.root)) for c in todo]
+            for fut in tqdm(as_completed(futures), total=len(futures), desc="runs",
+                            disable=not progress):
+                cfg, seconds = fut.result()
+                timings[cfg] = seconds
+    runs = {}
+    for cfg in configs:
+        r = run_toy(cfg, device, cache, progress)
+        if cfg in timings:
+            r.from_cache, r.seconds = False, timings[cfg]
+        runs[cfg] = r
+    return runs
+
+
+def default_jobs() -> int:
+    """$COMPANION_JOBS, else one process per CPU core (at most 4)."""
+    import os
+
+    env = os.environ.get("COMPANION_JOBS")
+    return max(1, int(env)) if env else max(1, min(4, os.cpu_count() or 1))

@@ -1,0 +1,97 @@
+"""The single training loop of the companion: every paper's experiment trains through `fit`.
+
+Paper-specific update rules are step functions handed to `fit`; it owns what all of them need:
+the iteration count, learning-rate schedulers, a tqdm progress bar, a pandas history of the
+logged values and a guard that stops a diverging run with the step and the values that went bad.
+Logged values stay on the device and are copied to the host once per `log_every` steps.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+StepFn = Callable[[torch.Tensor, int], Mapping[str, torch.Tensor]]
+
+
+class TrainingDiverged(RuntimeError):
+    """A logged value became NaN or infinite; the message names the step and the values."""
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's `random`, NumPy and torch (all devices)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
+    """'auto' (or None) picks CUDA when present, else the CPU; anything else is taken as given."""
+    if device is None or str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but torch sees no CUDA device; use 'cpu' or 'auto'")
+    return device
+
+
+def limit_threads(n: int | None = None) -> None:
+    """Use `n` torch threads (default: $COMPANION_THREADS, else leave torch's choice)."""
+    n = n or int(os.environ.get("COMPANION_THREADS", "0") or 0)
+    if n > 0:
+        torch.set_num_threads(n)
+
+
+def _check_finite(block: torch.Tensor, keys: list[str], first_step: int) -> None:
+    bad = ~torch.isfinite(block)
+    if bad.any():
+        row = int(bad.any(dim=1).nonzero()[0])
+        values = ", ".join(f"{k}={v:.4g}" for k, v in zip(keys, block[row].tolist()))
+        raise TrainingDiverged(
+            f"training diverged at step {first_step + row}: {values}. "
+            "Lower the learning rate or the loss weights, or change the seed.")
+
+
+def fit(step: StepFn, next_batch: Callable[[int], torch.Tensor], n_iter: int, *,
+        schedulers: Iterable = (), log_every: int = 100, desc: str = "train",
+        progress: bool = True) -> pd.DataFrame:
+    """Run `n_iter` iterations of `step(next_batch(i), i)` and return the history.
+
+    The history has one row per `log_every` steps: `step` (the last step of the window) and the
+    window mean of every value the step function returned. Seed and build the model before
+    calling (`seed_everything`, `resolve_device`).
+    """
+    if n_iter <= 0:
+        raise ValueError(f"n_iter must be positive, got {n_iter}")
+    schedulers = list(schedulers)
+    rows, window, keys = [], [], None
+    bar = tqdm(range(n_iter), desc=desc, disable=not progress, mininterval=1.0, leave=False)
+    for i in bar:
+        logs = step(next_batch(i), i)
+        if keys is None or list(logs) != keys:
+            if window:  # the logged keys changed (e.g. after a warm-up): flush the old window
+                rows.append(_flush(window, keys, i - len(window)))
+                window = []
+            keys = list(logs)
+        window.append(torch.stack([v.float() for v in logs.values()]))
+        for sched in schedulers:
+            sched.step()
+        if len(window) == log_every or i == n_iter - 1:
+            rows.append(_flush(window, keys, i + 1 - len(window)))
+            window = []
+            if progress:
+                bar.set_postfix({k: f"{v:.3g}" for k, v in rows[-1].items() if k != "step"})
+    bar.close()
+    return pd.DataFrame(rows)
+
+
+def _flush(window: list[torch.Tensor], keys: list[str], first_step: int) -> dict:
+    block = torch.stack(window).cpu()
+    _check_finite(block, keys, first_step)
+    return {"step": first_step + len(window) - 1, **dict(zip(keys, block.mean(0).tolist()))}

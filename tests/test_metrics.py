@@ -1,0 +1,104 @@
+"""2D metrics: the paper-compatible histogram KL/JSD by hand, the normalised ones, gnELBO."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from companion.metrics import (energy, gnelbo, grid_points, hist_jsd_normalised, hist_jsd_paper,
+                               hist_kl_normalised, hist_kl_paper, histogram_density,
+                               modes_covered, off_support_fraction)
+
+P = np.array([[0.5, 0.0], [1.0, 0.5]])
+Q = np.array([[1.0, 1.0], [0.0, 0.0]])
+
+
+def test_paper_kl_by_hand():
+    # (1/2 rows) * sum_{P>0} P (log P - log(Q + 1e-14))
+    want = 0.5 * (0.5 * (math.log(0.5) - math.log(1.0 + 1e-14))
+                  + 1.0 * (math.log(1.0) - math.log(1e-14))
+                  + 0.5 * (math.log(0.5) - math.log(1e-14)))
+    assert hist_kl_paper(P, Q) == pytest.approx(want, rel=1e-12)
+
+
+def test_paper_kl_and_jsd_match_torch_kl_div_batchmean():
+    rng = np.random.default_rng(0)
+    A = rng.random((5, 5)) * (rng.random((5, 5)) > 0.4)
+    B = rng.random((5, 5)) * (rng.random((5, 5)) > 0.4)
+    tA, tB = torch.tensor(A), torch.tensor(B)
+    kl = F.kl_div(torch.log(tB + 1e-14), tA, reduction="batchmean").item()
+    assert hist_kl_paper(A, B) == pytest.approx(kl, rel=1e-10)
+    M = 0.5 * (tA + tB)
+    jsd = 0.5 * (F.kl_div(torch.log(tA + 1e-14), M, reduction="batchmean")
+                 + F.kl_div(torch.log(tB + 1e-14), M, reduction="batchmean")).item()
+    assert hist_jsd_paper(A, B) == pytest.approx(jsd, rel=1e-10)
+
+
+def test_paper_jsd_by_hand():
+    M = 0.5 * (P + Q)
+    total = 0.0
+    for m, p, q in zip(M.ravel(), P.ravel(), Q.ravel()):
+        if m > 0:
+            total += m * ((math.log(m) - math.log(p + 1e-14)) + (math.log(m) - math.log(q + 1e-14)))
+    assert hist_jsd_paper(P, Q) == pytest.approx(0.5 * total / 2, rel=1e-12)
+
+
+def test_normalised_divergences_zero_for_identical_and_bounded():
+    assert hist_kl_normalised(P, P) == pytest.approx(0.0, abs=1e-12)
+    assert hist_jsd_normalised(P, P) == pytest.approx(0.0, abs=1e-12)
+    disjoint_a, disjoint_b = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])
+    assert hist_jsd_normalised(disjoint_a, disjoint_b, smoothing=0.0) == pytest.approx(math.log(2))
+    assert hist_jsd_normalised(P, Q) == pytest.approx(hist_jsd_normalised(Q, P))
+
+
+def test_histogram_density_integrates_to_one_inside_the_box():
+    rng = np.random.default_rng(1)
+    pts = rng.uniform(-1, 1, size=(1000, 2))
+    h = histogram_density(pts, (-1.0, 1.0), bins=10)
+    assert (h * (2 / 10) ** 2).sum() == pytest.approx(1.0)
+
+
+def test_gnelbo_of_constant_energies_is_one_over_n():
+    e_grid, e_data = torch.full((100,), 3.0), torch.full((28,), 3.0)
+    assert gnelbo(e_grid, e_data) == pytest.approx(1 / 128)
+
+
+def test_gnelbo_by_hand_and_extrapolated_grid():
+    e_grid, e_data = torch.tensor([1.0, 3.0]), torch.tensor([2.0, 4.0])
+    assert gnelbo(e_grid, e_data) == pytest.approx(3.0 / 10.0)
+    # a coarse grid standing for 10 points: grid sum = mean (2) * 10
+    assert gnelbo(e_grid, e_data, n_grid_reference=10) == pytest.approx(3.0 / 26.0)
+
+
+def test_grid_points_ij_order_and_endpoints():
+    g = grid_points((-2.0, 2.0), 3)
+    assert g.shape == (9, 2)
+    assert torch.equal(g[1], torch.tensor([-2.0, 0.0]))  # 'ij': second point moves along y
+    assert torch.equal(g[-1], torch.tensor([2.0, 2.0]))
+
+
+def test_energy_is_unit_beta_deterministic_negative_elbo():
+    class Enc(torch.nn.Module):
+        def forward(self, x):
+            return x * 0.5, torch.zeros_like(x)
+
+    class Dec(torch.nn.Module):
+        def forward(self, z):
+            return z
+
+    class M(torch.nn.Module):
+        encoder, decoder = Enc(), Dec()
+
+    x = torch.tensor([[2.0, 0.0]])
+    # mu = (1, 0), logvar 0: KL = 0.5 * 1 = 0.5; D(mu) = (1, 0): sse = 1
+    assert energy(M(), x).item() == pytest.approx(1.5)
+
+
+def test_off_support_and_modes_covered():
+    centres = np.array([[0.0, 0.0], [10.0, 0.0]])
+    pts = np.array([[0.0, 0.05], [0.0, -0.05], [0.1, 0.0], [5.0, 0.0]])
+    assert off_support_fraction(pts, centres, radius=0.2) == pytest.approx(0.25)
+    assert modes_covered(pts, centres, radius=0.2) == 1
+    assert modes_covered(np.vstack([pts, [[10.0, 0.0]] * 3]), centres, radius=0.2) == 2

@@ -1,0 +1,70 @@
+"""The training loop: history, NaN guard, seeding, device choice."""
+
+import pytest
+import torch
+
+from companion.train import TrainingDiverged, fit, resolve_device, seed_everything
+
+
+def test_history_has_one_row_per_window_with_window_means():
+    values = iter(range(10))
+
+    def step(x, i):
+        return {"a": torch.tensor(float(next(values))), "b": x.sum()}
+
+    h = fit(step, lambda i: torch.ones(2), 10, log_every=4, progress=False)
+    assert list(h.step) == [3, 7, 9]
+    assert list(h.a) == [1.5, 5.5, 8.5]
+    assert list(h.b) == [2.0, 2.0, 2.0]
+
+
+def test_nan_guard_names_the_step_and_the_bad_values():
+    def step(x, i):
+        return {"loss": torch.tensor(float("nan") if i == 6 else 1.0), "kl": torch.tensor(2.0)}
+
+    with pytest.raises(TrainingDiverged, match=r"step 6: loss=nan, kl=2"):
+        fit(step, lambda i: None, 20, log_every=5, progress=False)
+
+
+def test_inf_is_caught_too():
+    def step(x, i):
+        return {"loss": torch.tensor(float("inf") if i == 2 else 0.0)}
+
+    with pytest.raises(TrainingDiverged, match="step 2"):
+        fit(step, lambda i: None, 3, log_every=100, progress=False)
+
+
+def test_schedulers_are_stepped_every_iteration():
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=1.0)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, [3], 0.1)
+    def step(x, i):
+        opt.step()
+        return {"l": torch.tensor(0.0)}
+
+    fit(step, lambda i: None, 5, schedulers=[sched], progress=False)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1)
+
+
+def test_bad_iteration_count():
+    with pytest.raises(ValueError, match="n_iter must be positive"):
+        fit(lambda x, i: {}, lambda i: None, 0, progress=False)
+
+
+def test_seed_everything_seeds_torch_numpy_random():
+    import random
+
+    import numpy as np
+
+    seed_everything(5)
+    a = (torch.rand(1).item(), np.random.rand(), random.random())
+    seed_everything(5)
+    assert a == (torch.rand(1).item(), np.random.rand(), random.random())
+
+
+def test_resolve_device():
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device"):
+            resolve_device("cuda")
