@@ -54,12 +54,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("notebook", nargs="?", default="01_soft_introvae_2d")
     ap.add_argument("--jobs", type=int, default=2, help="training processes inside the notebook")
+    ap.add_argument("--in-place", action="store_true",
+                    help="store the executed notebook and its figures in the repository "
+                         "(what `companion regenerate --only NAME` writes)")
     args = ap.parse_args()
     src = ROOT / "notebooks" / f"{args.notebook}.ipynb"
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, COMPANION_CACHE=str(Path(tmp) / "cache"), COMPANION_JOBS=str(args.jobs))
-        cmd = [sys.executable, "-m", "papermill", str(src), str(Path(tmp) / "out.ipynb"),
-               "-p", "output_dir", str(Path(tmp) / "figures"), "--no-progress-bar"]
+        out, figs = Path(tmp) / "out.ipynb", Path(tmp) / "figures"
+        if args.in_place:
+            out, figs = src, Path("figures") / args.notebook
+        cmd = [sys.executable, "-m", "papermill", str(src), str(out),
+               "-p", "output_dir", str(figs), "--no-progress-bar"]
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
         peak = [0]

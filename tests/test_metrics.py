@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from companion.metrics import (energy, gnelbo, grid_points, hist_jsd_normalised, hist_jsd_paper,
                                hist_kl_normalised, hist_kl_paper, histogram_density,
-                               modes_covered, off_support_fraction)
+                               modes_covered, off_support_fraction, off_support_mass)
 
 P = np.array([[0.5, 0.0], [1.0, 0.5]])
 Q = np.array([[1.0, 1.0], [0.0, 0.0]])
@@ -102,3 +102,9 @@ def test_off_support_and_modes_covered():
     assert off_support_fraction(pts, centres, radius=0.2) == pytest.approx(0.25)
     assert modes_covered(pts, centres, radius=0.2) == 1
     assert modes_covered(np.vstack([pts, [[10.0, 0.0]] * 3]), centres, radius=0.2) == 2
+
+
+def test_off_support_mass_weights_points():
+    centres = np.array([[0.0, 0.0]])
+    pts = np.array([[0.0, 0.0], [1.0, 0.0], [0.05, 0.0]])
+    assert off_support_mass(pts, [2.0, 1.0, 1.0], centres, radius=0.1) == pytest.approx(0.25)

@@ -119,3 +119,12 @@ def test_divergence_stops_with_the_guard_message(tmp_path):
     cfg = dataclasses.replace(tiny("vae"), lr=1e12, beta_rec=1e12)
     with pytest.raises(TrainingDiverged, match="training diverged at step"):
         toy.run_toy(cfg, "cpu", ResultCache(tmp_path), progress=False)
+
+
+def test_papermill_string_parameters_are_parsed():
+    plan = toy.make_plan("quick", seeds="[4, 5]", datasets='["rings"]', methods="vae",
+                         overrides='{"n_iter": 7}')
+    assert {c.seed for c in plan.table2} == {4, 5}
+    assert {(c.dataset, c.method, c.n_iter) for c in plan.table2} == {("rings", "vae", 7)}
+    with pytest.raises(ValueError, match="not a Python/JSON literal"):
+        toy.make_plan("quick", seeds="[4, ")

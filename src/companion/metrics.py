@@ -124,3 +124,11 @@ def modes_covered(points, centres, radius: float, min_share: float = 0.25) -> in
     k = len(centres)
     counts = np.bincount(idx[dist <= radius], minlength=k)
     return int((counts >= min_share * len(points) / k).sum())
+
+
+def off_support_mass(points, weights, centres, radius: float) -> float:
+    """Share of the total weight (e.g. exp(ELBO) on a grid) at points farther than `radius`
+    from every mode centre [A: the §6.1 remark that a VAE gives high likelihood off the support]."""
+    weights = np.asarray(weights, dtype=np.float64)
+    dist, _ = nearest_mode_distance(points, centres)
+    return float(weights[dist > radius].sum() / weights.sum())

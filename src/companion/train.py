@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 StepFn = Callable[[torch.Tensor, int], Mapping[str, torch.Tensor]]
 
