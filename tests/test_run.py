@@ -51,6 +51,8 @@ def test_regenerate_keeps_going_past_a_failure(project, jobs):
     assert "RuntimeError: boom in cell" in status["02_broken"].error
     assert (project / "figures" / "01_fine" / "done.txt").read_text() == ("quick-" if jobs == 1 else "quick1")
     assert "boom in cell" in run.summary_table(results)
+    executed = (project / "notebooks" / "01_fine.ipynb").read_text()
+    assert str(project) not in executed  # papermill's paths are stored relative to the project
     assert any("[failed] 02_broken" in line for line in lines)
 
 

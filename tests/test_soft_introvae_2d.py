@@ -22,6 +22,9 @@ def test_every_field_has_a_provenance_tag():
     table = toy.describe()
     assert set(table.source) <= {"[P]", "[C]", "[A]"}
     assert len(table) == len(dataclasses.fields(toy.ToyConfig))
+    quick = toy.describe(config=toy.QUICK.base)
+    assert quick.loc["batch_size", "source"] == "[A] (P: 512)"
+    assert quick.loc["hidden", "source"] == "[P]"
 
 
 def test_table5_betas_are_applied():

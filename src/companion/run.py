@@ -85,10 +85,24 @@ def execute(name: str, source: Path, output: Path, figures: Path, profile: str,
         pm.execute_notebook(str(source), str(output), parameters=params, cwd=str(root),
                             progress_bar=progress, kernel_name="python3")
         status, error = "ok", ""
+        _relative_paths(output, root)
     except Exception as err:  # papermill wraps cell errors; report them instead of stopping
         status, error = "failed", _describe_error(err)
     return NotebookResult(name, status, time.perf_counter() - start, error,
                           os.path.relpath(output, root))
+
+
+def _relative_paths(path: Path, root: Path) -> None:
+    """Record the notebook paths papermill stores in the metadata relative to the project,
+    so a committed notebook names no folder of the machine it ran on."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if key in meta:
+            meta[key] = os.path.relpath(meta[key], root)
+    nbformat.write(nb, str(path))
 
 
 def regenerate(profile: str = "quick", only: list[str] | None = None, jobs: int = 1,

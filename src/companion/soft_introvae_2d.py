@@ -88,10 +88,17 @@ class ToyConfig:
 
 
 def describe(config_cls=ToyConfig, config=None) -> pd.DataFrame:
-    """Table of a config's fields: value, provenance tag and meaning."""
+    """Table of a config's fields: value, provenance tag and meaning. A value that differs
+    from the field's default (the paper's or the code's setting) is tagged [A] with the default."""
     config = config or config_cls()
-    rows = [{"field": f.name, "value": str(getattr(config, f.name)), "source": f"[{f.metadata['source']}]",
-             "meaning": f.metadata["doc"]} for f in dataclasses.fields(config)]
+    rows = []
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        source = f"[{f.metadata['source']}]"
+        if value != f.default:
+            source = f"[A] ({f.metadata['source']}: {f.default})"
+        rows.append({"field": f.name, "value": str(value), "source": source,
+                     "meaning": f.metadata["doc"]})
     return pd.DataFrame(rows).set_index("field")
 
 
