@@ -42,9 +42,13 @@ def test_full_profile_is_the_papers_setting():
 
 
 def test_plan_shares_identical_runs():
-    plan = toy.make_plan("quick")
+    # full profile: Fig. 3's IntroVAE at m = 1 is Table 2's 8-Gaussian IntroVAE (Table 5 betas)
+    plan = toy.make_plan("full")
     assert len(plan.all_runs) == len(set(plan.all_runs))
-    assert len(plan.all_runs) < len(plan.table2) + len(plan.fig3) + len(plan.fig21)
+    assert len(plan.all_runs) == len(plan.table2) + len(plan.fig3) + len(plan.fig21) - 5
+    quick = toy.make_plan("quick")
+    assert {c.n_iter for c in quick.fig3 + quick.fig21} == {2000}
+    assert {c.n_iter for c in quick.table2} == {5000}
 
 
 @pytest.mark.parametrize("kwargs, message", [
