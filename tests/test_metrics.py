@@ -108,3 +108,22 @@ def test_off_support_mass_weights_points():
     centres = np.array([[0.0, 0.0]])
     pts = np.array([[0.0, 0.0], [1.0, 0.0], [0.05, 0.0]])
     assert off_support_mass(pts, [2.0, 1.0, 1.0], centres, radius=0.1) == pytest.approx(0.25)
+
+
+def test_frechet_distance_of_two_known_gaussians():
+    from companion.metrics import frechet_distance
+
+    a, b = np.array([1.0, 4.0]), np.array([9.0, 1.0])
+    # diagonal covariances commute: sum (sqrt a - sqrt b)^2, plus the mean difference
+    want = (3.0 ** 2 + 0.0) + ((1 - 3) ** 2 + (2 - 1) ** 2)
+    assert frechet_distance([3.0, 0.0], np.diag(a), [0.0, 0.0], np.diag(b)) == pytest.approx(want)
+    s = np.array([[2.0, 0.5], [0.5, 1.0]])
+    assert frechet_distance([1.0, 2.0], s, [1.0, 2.0], s) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_frechet_distance_of_features_recovers_a_shift():
+    from companion.metrics import frechet_distance_of_features
+
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=(20000, 3))
+    assert frechet_distance_of_features(f, f + np.array([2.0, 0.0, 0.0])) == pytest.approx(4.0, rel=1e-6)

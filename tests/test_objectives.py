@@ -33,3 +33,21 @@ def test_reparameterisation_has_the_right_moments():
 
 def test_neg_elbo_weights():
     assert neg_elbo(torch.tensor(2.0), torch.tensor(3.0), 0.5, 2.0).item() == 7.0
+
+
+def test_iwae_bound_equals_elbo_for_one_sample_and_is_above_it_otherwise():
+    from companion.objectives import iwae_bound
+
+    torch.manual_seed(1)
+    log_w = torch.randn(100, 20) * 3
+    torch.testing.assert_close(iwae_bound(log_w[:, :1]), log_w[:, 0])
+    assert torch.all(iwae_bound(log_w) >= log_w.mean(1))  # Jensen, per image
+    # a model's importance weights: the bound grows with K on average
+    mu, sd = torch.zeros(1), torch.ones(1)
+    x = torch.tensor([0.7])
+    z = torch.randn(2000, 8) * 0.8 + 0.3  # q(z|x) = N(0.3, 0.8^2)
+    log_q = Normal(0.3, 0.8).log_prob(z)
+    log_w = Normal(z, 1.0).log_prob(x) + Normal(mu, sd).log_prob(z) - log_q
+    assert iwae_bound(log_w).mean() > iwae_bound(log_w[:, :1]).mean()
+    true = Normal(0.0, 2 ** 0.5).log_prob(x)  # x = z + noise, z ~ N(0, 1)
+    assert iwae_bound(log_w).mean() < true + 1e-3

@@ -112,3 +112,77 @@ DATA_ENV = "COMPANION_DATA"
 def data_root() -> Path:
     """The single root of every image dataset: $COMPANION_DATA, else `data/` [A]."""
     return Path(os.environ.get(DATA_ENV, "data"))
+
+
+class DatasetMissing(FileNotFoundError):
+    """An image dataset is not under the data root and could not be downloaded."""
+
+
+_TORCHVISION = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
+
+
+def _missing(name: str, folder: Path) -> DatasetMissing:
+    return DatasetMissing(
+        f"{name} was not found in {folder}. Get it in one of two ways: run with internet access "
+        f"and download=True (torchvision fetches it into {folder}), or set {DATA_ENV} to a folder "
+        f"that already holds it in torchvision's layout (for example ../shared/data, offline).")
+
+
+def load_images(name: str, split: str = "train", root: str | Path | None = None,
+                download: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """MNIST or Fashion-MNIST as (images float32 in [0, 1], shape [N, 1, 28, 28]; labels [N]).
+
+    Read through torchvision from `root` (default: `data_root()`), converted in one tensor
+    operation rather than image by image.
+    """
+    from torchvision import datasets
+
+    if name not in _TORCHVISION:
+        raise ValueError(f"unknown image dataset {name!r}; choose one of {', '.join(_TORCHVISION)}")
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    root = Path(root) if root is not None else data_root()
+    cls = getattr(datasets, _TORCHVISION[name])
+    try:
+        ds = cls(str(root), train=split == "train", download=download)
+    except RuntimeError as err:  # torchvision: "Dataset not found"
+        raise _missing(name, root / _TORCHVISION[name]) from err
+    except OSError as err:  # download attempted without network
+        raise _missing(name, root / _TORCHVISION[name]) from err
+    images = ds.data.unsqueeze(1).float().div_(255.0)
+    return images, ds.targets.clone()
+
+
+#: Image-folder datasets: name -> folder under the data root with `<split>/<class>/*.png`.
+IMAGE_FOLDERS = {"cifar10": "cifar10_png", "svhn": "svhn_png"}
+
+
+def load_image_folder(name: str, split: str = "test", root: str | Path | None = None,
+                      limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """Images stored as `<root>/<folder>/<split>/<class>/*.png` (how the offline CIFAR-10 and
+    SVHN copies, and user-supplied CelebA or Imagenette, are laid out).
+
+    Returns (images float32 in [0, 1], [N, C, H, W]; labels [N]; class names). `limit` keeps the
+    first N files in ImageFolder's (sorted) order.
+    """
+    import numpy as np
+    from PIL import Image
+    from torchvision.datasets import ImageFolder
+
+    folder_name = IMAGE_FOLDERS.get(name, name)
+    root = Path(root) if root is not None else data_root()
+    folder = root / folder_name / split
+    if not folder.is_dir():
+        raise DatasetMissing(
+            f"{name} ({split}) was not found in {folder}. Get it in one of two ways: put the images "
+            f"there as {folder}/<class>/*.png, or set {DATA_ENV} to a folder that already holds "
+            f"{folder_name}/{split}/ (for example ../shared/data, offline).")
+    ds = ImageFolder(str(folder))
+    samples = ds.samples[:limit] if limit else ds.samples
+    if not samples:
+        raise DatasetMissing(f"{folder} holds no images in <class>/ sub-folders")
+    # PNG decoding is per file by nature; the conversion to float happens once for the stack
+    pixels = np.stack([np.asarray(Image.open(path).convert("RGB")) for path, _ in samples])
+    images = torch.from_numpy(pixels).permute(0, 3, 1, 2).float().div_(255.0)
+    labels = torch.tensor([label for _, label in samples])
+    return images.contiguous(), labels, list(ds.classes)

@@ -132,3 +132,27 @@ def off_support_mass(points, weights, centres, radius: float) -> float:
     weights = np.asarray(weights, dtype=np.float64)
     dist, _ = nearest_mode_distance(points, centres)
     return float(weights[dist > radius].sum() / weights.sum())
+
+
+# ------------------------------------------------------------------------ sample quality (FD)
+
+def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
+    """Frechet distance of two Gaussians: |mu1 - mu2|^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2))
+    (Heusel et al. 2017). The matrix square root is scipy's; it has no well-kept torch form."""
+    from scipy import linalg
+
+    mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
+    s1, s2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
+    covmean = linalg.sqrtm(s1 @ s2)
+    if not np.isfinite(covmean).all():  # nearly singular product: regularise as common practice
+        eps = 1e-6 * np.eye(len(s1))
+        covmean = linalg.sqrtm((s1 + eps) @ (s2 + eps))
+    covmean = np.real(covmean)
+    diff = mu1 - mu2
+    return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
+
+
+def frechet_distance_of_features(features_a, features_b) -> float:
+    """Frechet distance between the Gaussians fitted to two feature sets [N, F]."""
+    a, b = np.asarray(features_a, np.float64), np.asarray(features_b, np.float64)
+    return frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))

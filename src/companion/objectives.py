@@ -6,6 +6,8 @@ dimensions; callers average over the batch.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 
@@ -27,3 +29,10 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 def neg_elbo(rec: torch.Tensor, kl: torch.Tensor, beta_rec: float, beta_kl: float) -> torch.Tensor:
     """The beta-weighted negative ELBO of Soft-IntroVAE §5: beta_rec * L_r + beta_kl * KL."""
     return beta_rec * rec + beta_kl * kl
+
+
+def iwae_bound(log_weights: torch.Tensor) -> torch.Tensor:
+    """Importance-weighted bound log (1/K) sum_k w_k per image from log w_k = log p(x|z_k) +
+    log p(z_k) - log q(z_k|x), shape [B, K] -> [B] (Burda et al. 2016). K = 1 gives the ELBO."""
+    k = log_weights.shape[1]
+    return torch.logsumexp(log_weights, dim=1) - math.log(k)

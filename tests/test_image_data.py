@@ -1,0 +1,72 @@
+"""Image datasets: the offline copies load with the right shapes; missing data names the folder."""
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from companion.data import DatasetMissing, load_images
+
+SHARED = Path(os.environ.get("COMPANION_DATA", "../shared/data"))
+
+
+@pytest.mark.skipif(not (SHARED / "MNIST" / "raw").exists(), reason="offline MNIST copy not present")
+def test_mnist_test_split_loads_in_unit_range():
+    x, y = load_images("mnist", "test", root=SHARED)
+    assert x.shape == (10_000, 1, 28, 28) and x.dtype == torch.float32
+    assert 0.0 <= x.min() and x.max() <= 1.0
+    assert set(y.unique().tolist()) == set(range(10))
+
+
+def test_missing_data_names_the_folder_and_both_remedies(tmp_path):
+    with pytest.raises(DatasetMissing) as err:
+        load_images("fashion-mnist", "train", root=tmp_path)
+    text = str(err.value)
+    assert str(tmp_path / "FashionMNIST") in text
+    assert "download=True" in text and "COMPANION_DATA" in text
+
+
+def test_bad_names():
+    with pytest.raises(ValueError, match="unknown image dataset"):
+        load_images("imagenet")
+    with pytest.raises(ValueError, match="split"):
+        load_images("mnist", "valid")
+
+
+def _write_pngs(root, split, classes, n, size=8):
+    import numpy as np
+    from PIL import Image
+
+    for c, name in enumerate(classes):
+        d = root / "toyset" / split / name
+        d.mkdir(parents=True)
+        for i in range(n):
+            Image.fromarray(np.full((size, size, 3), 40 * c + i, dtype=np.uint8)).save(d / f"{i}.png")
+
+
+def test_image_folder_returns_classes_shapes_and_values(tmp_path):
+    from companion.data import load_image_folder
+
+    _write_pngs(tmp_path, "test", ["cat", "dog"], 3)
+    x, y, classes = load_image_folder("toyset", "test", root=tmp_path)
+    assert classes == ["cat", "dog"] and x.shape == (6, 3, 8, 8)
+    assert y.tolist() == [0, 0, 0, 1, 1, 1]
+    assert x[4, 0, 0, 0].item() == pytest.approx(41 / 255)
+    x2, _, _ = load_image_folder("toyset", "test", root=tmp_path, limit=2)
+    assert len(x2) == 2
+
+
+def test_image_folder_missing_names_the_folder(tmp_path):
+    from companion.data import load_image_folder
+
+    with pytest.raises(DatasetMissing, match=str(tmp_path / "svhn_png" / "train")):
+        load_image_folder("svhn", "train", root=tmp_path)
+
+
+@pytest.mark.skipif(not (SHARED / "cifar10_png" / "test").exists(), reason="offline CIFAR-10 copy not present")
+def test_offline_cifar10_layout():
+    from companion.data import load_image_folder
+
+    x, y, classes = load_image_folder("cifar10", "test", root=SHARED, limit=16)
+    assert x.shape == (16, 3, 32, 32) and len(classes) == 10
