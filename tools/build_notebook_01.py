@@ -126,7 +126,9 @@ runs = toy.run_toys(plan.all_runs, device=device, jobs=jobs)
 timing = pd.DataFrame([{"method": c.method, "dataset": c.dataset, "seed": c.seed, "m": c.m, "beta_neg": c.beta_neg,
                         "iterations": c.n_iter, "seconds": round(r.seconds, 1), "cached": r.from_cache}
                        for c, r in runs.items()])
-print(f"{len(runs)} runs, {timing.seconds.sum():.0f} s of training and evaluation ({jobs} process(es))")
+print(f"{len(runs)} runs, {timing.seconds.sum():.0f} s of training and evaluation ({jobs} process(es)); "
+      f"{int(timing.cached.sum())} loaded from the cache")
+print("A fresh quick run (empty cache) trains for about 11 minutes on two CPU cores (benchmarks/README.md).")
 timing"""),
 md(r"""## Fig. 2 — samples and densities
 
