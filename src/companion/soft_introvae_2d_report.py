@@ -19,6 +19,7 @@ from .reference import DATASET_LABELS, METHOD_LABELS, table2_frame
 
 METRIC_LABELS = {"gnelbo": "gnELBO (1e-7)", "kl": "KL", "jsd": "JSD",
                  "kl_normalised": "KL (normalised, nats)", "jsd_normalised": "JSD (normalised, nats)"}
+METHOD_COLORS = {"vae": "tab:blue", "introvae": "tab:orange", "sintrovae": "tab:green"}
 COLLAPSE_KL = 0.05  # [A] nats: kl_real below this counts as posterior collapse (spec §6.3)
 
 
@@ -191,7 +192,7 @@ def figure21(fig21_runs):
                       title=f"{METHOD_LABELS[method]} samples")
     for method, r in runs.items():
         h = r.history.dropna(subset=["kl_real"])
-        axes[2].plot(h.step, h.kl_real, label=METHOD_LABELS[method])
+        axes[2].plot(h.step, h.kl_real, label=METHOD_LABELS[method], color=METHOD_COLORS[method])
     axes[2].axhline(COLLAPSE_KL, color="grey", ls=":", label=f"{COLLAPSE_KL} nats")
     axes[2].set_yscale("log")
     axes[2].set_xlabel("iteration")
@@ -216,12 +217,14 @@ def training_curves(runs, dataset: str, seed: int):
         for ax, key in zip(axes, keys):
             if key in r.history:
                 h = r.history.dropna(subset=[key])
-                ax.plot(h.step, h[key], label=METHOD_LABELS[c.method])
+                ax.plot(h.step, h[key], label=METHOD_LABELS[c.method], color=METHOD_COLORS[c.method])
     for ax, key in zip(axes, keys):
         ax.set_title(key)
         ax.set_xlabel("iteration")
         ax.set_yscale("log")
-    axes[0].legend()
+    for ax in axes:
+        if ax.get_lines():
+            ax.legend()
     fig.suptitle(f"Training curves, {DATASET_LABELS[dataset]} (seed {seed})")
     fig.tight_layout()
     return fig
