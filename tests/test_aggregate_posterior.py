@@ -1,0 +1,43 @@
+"""The aggregate posterior, its GMM approximation and the Monte-Carlo KL(q̂ || p)."""
+
+import numpy as np
+import pytest
+import torch
+from torch.distributions import Independent, Normal
+
+from companion.aggregate_posterior import (exact_aggregate_log_density, fit_gmm,
+                                           kl_to_standard_normal, mixture)
+
+
+def test_kl_of_a_shifted_unit_gaussian_is_half_the_squared_shift():
+    q = mixture([1.0], [[1.0, -2.0]], [np.eye(2)])
+    mean, std = kl_to_standard_normal(q, n_samples=20_000, repeats=5)
+    assert mean == pytest.approx(0.5 * (1 + 4), abs=0.05)  # closed form |mu|^2 / 2
+    assert std < 0.05
+
+
+def test_kl_of_the_prior_itself_is_zero():
+    q = mixture([0.5, 0.5], [[0.0], [0.0]], [[[1.0]], [[1.0]]])
+    mean, _ = kl_to_standard_normal(q, n_samples=5000, repeats=3)
+    assert mean == pytest.approx(0.0, abs=1e-6)
+
+
+def test_gmm_recovers_two_well_separated_clusters():
+    torch.manual_seed(0)
+    z = torch.cat([torch.randn(3000, 2) * 0.1 + 3, torch.randn(1000, 2) * 0.1 - 3])
+    q = fit_gmm(z, n_components=2)
+    weights = sorted(q.mixture_distribution.probs.tolist())
+    assert weights == pytest.approx([0.25, 0.75], abs=0.01)
+    means = sorted(q.component_distribution.mean[:, 0].tolist())
+    assert means == pytest.approx([-3, 3], abs=0.02)
+    with pytest.raises(ValueError, match="n_components"):
+        fit_gmm(z, 0)
+
+
+def test_exact_aggregate_density_is_the_mixture_of_posteriors():
+    mu = torch.tensor([[0.0, 0.0], [2.0, 1.0], [-1.0, 3.0]])
+    logvar = torch.tensor([[0.0, 0.0], [-1.0, 0.5], [0.3, -0.2]])
+    z = torch.randn(50, 2)
+    comps = [Independent(Normal(m, (0.5 * lv).exp()), 1) for m, lv in zip(mu, logvar)]
+    want = torch.log(sum(c.log_prob(z).exp() for c in comps) / 3)
+    torch.testing.assert_close(exact_aggregate_log_density(z, mu, logvar, chunk=7), want)
