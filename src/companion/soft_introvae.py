@@ -93,16 +93,14 @@ def intro_decoder_loss(rec, kl_rec, kl_fake, *, beta_rec, beta_neg):
 
 # ------------------------------------------------------------------------------ update steps
 
-def _update(loss, optimizer, params, retain_graph=False):
-    """Backpropagate `loss` into `params` only, then step. Gradients still flow *through* the
-    other network, but its weights get none (the paper's freezing, without toggling flags)."""
+def _update(loss, optimizer, retain_graph=False):
+    """Backpropagate `loss` into the optimizer's own parameters only, then step. Gradients still
+    flow *through* the other network, but its weights get none (the paper's freezing, without
+    toggling flags)."""
+    params = [p for group in optimizer.param_groups for p in group["params"]]
     optimizer.zero_grad(set_to_none=True)
     loss.backward(inputs=params, retain_graph=retain_graph)
     optimizer.step()
-
-
-def _params(module):
-    return [p for p in module.parameters()]
 
 
 def vae_step(model: VAE, opt: Optimizers, x, *, beta_rec, beta_kl):
@@ -147,7 +145,7 @@ def soft_encoder_phase(model: VAE, opt: Optimizers, x, x_f, x_r, mu, logvar, *, 
     nelbo_f = neg_elbo(sse(x_f.detach(), x_ff), kl_normal(mu_f, lv_f), beta_rec, beta_neg)
     loss = soft_encoder_loss(rec, kl, nelbo_r, nelbo_f, beta_rec=beta_rec, beta_kl=beta_kl,
                              scale=scale)
-    _update(loss, opt.encoder, _params(E), retain_graph=True)  # the decoder phase reuses x_r, x_f
+    _update(loss, opt.encoder, retain_graph=True)  # the decoder phase reuses x_r, x_f
     return loss.detach(), {
         "rec": rec.mean().detach(), "kl_real": kl.mean().detach(),
         "exp_elbo_f": torch.exp(-ALPHA * scale * nelbo_f).mean().detach(),
@@ -171,7 +169,7 @@ def soft_decoder_phase(model: VAE, opt: Optimizers, x, x_f, x_r, *, beta_rec, be
     kl_rec, kl_fake = kl_normal(mu_r, lv_r), kl_normal(mu_f, lv_f)
     loss = soft_decoder_loss(sse(x, x_r), kl_rec, kl_fake, rec_rr, rec_ff, beta_rec=beta_rec,
                              beta_kl=beta_kl, scale=scale, gamma_r=gamma_r)
-    _update(loss, opt.decoder, _params(D))
+    _update(loss, opt.decoder)
     return loss.detach(), {"kl_fake": kl_fake.mean().detach(), "kl_rec": kl_rec.mean().detach()}
 
 
@@ -208,12 +206,12 @@ def introvae_step(model: VAE, opt: Optimizers, x, *, beta_rec, beta_kl, beta_neg
     kl_f = kl_normal(*E(x_f.detach()))
     loss_e = intro_encoder_loss(rec, kl, kl_r, kl_f, beta_rec=beta_rec, beta_kl=beta_kl,
                                 beta_neg=beta_neg, m=m, hinge_on_batch_mean=hinge_on_batch_mean)
-    _update(loss_e, opt.encoder, _params(E), retain_graph=True)
+    _update(loss_e, opt.encoder, retain_graph=True)
 
     # ---- decoder phase (encoder weights get no gradient)
     kl_rec, kl_fake = kl_normal(*E(x_r)), kl_normal(*E(x_f))
     loss_d = intro_decoder_loss(rec, kl_rec, kl_fake, beta_rec=beta_rec, beta_neg=beta_neg)
-    _update(loss_d, opt.decoder, _params(D))
+    _update(loss_d, opt.decoder)
 
     return {
         "loss_e": loss_e.detach(), "loss_d": loss_d.detach(), "rec": rec.mean().detach(),

@@ -10,7 +10,7 @@ and stores both in the results cache, so the same config never trains twice.
 from __future__ import annotations
 
 import dataclasses
-import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,7 +326,8 @@ def evaluate_toy(model: VAE, config: ToyConfig) -> tuple[dict, dict]:
     metrics = histogram_metrics(real.cpu().numpy(), fake.cpu().numpy(), box, config.eval_bins)
 
     data = sample_toy(config.dataset, config.gnelbo_data, generator=gen, device=device)
-    e_grid = energy(model, grid_points(box, config.gnelbo_grid, device))
+    grid = grid_points(box, config.gnelbo_grid, device)
+    e_grid = energy(model, grid)
     reference = PAPER_GNELBO_GRID ** 2 if config.gnelbo_grid != PAPER_GNELBO_GRID else None
     metrics["gnelbo"] = gnelbo(e_grid, energy(model, data), reference) * 1e7  # Table 2 units [P]
 
@@ -337,7 +338,7 @@ def evaluate_toy(model: VAE, config: ToyConfig) -> tuple[dict, dict]:
         metrics["modes_covered"] = modes_covered(fake.cpu().numpy(), centres, radius)
         e = e_grid - e_grid.min()  # exp(-E) up to a constant, without underflow
         metrics["density_off_support"] = off_support_mass(
-            grid_points(box, config.gnelbo_grid).numpy(), torch.exp(-e).cpu().numpy(), centres, radius)
+            grid.cpu().numpy(), torch.exp(-e).cpu().numpy(), centres, radius)
 
     stride = config.gnelbo_grid // config.plot_grid
     g = config.gnelbo_grid
@@ -415,7 +416,5 @@ def run_toys(configs, device="auto", jobs: int = 1, cache: ResultCache | None = 
 
 def default_jobs() -> int:
     """$COMPANION_JOBS, else one process per CPU core (at most 4)."""
-    import os
-
     env = os.environ.get("COMPANION_JOBS")
     return max(1, int(env)) if env else max(1, min(4, os.cpu_count() or 1))
