@@ -1,6 +1,5 @@
 """The claims of notebook 01 pass and fail on the numbers they are given."""
 
-import dataclasses
 
 import pandas as pd
 import pytest

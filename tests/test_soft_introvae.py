@@ -1,6 +1,5 @@
 """The three 2D update steps and their losses against independent computations."""
 
-import copy
 import math
 
 import pytest

@@ -63,3 +63,95 @@ class VAE(nn.Module):
         device = next(self.parameters()).device
         z = torch.randn(n, self.zdim, generator=generator, device=device)
         return self.decoder(z)
+
+
+# ------------------------------------------------------------------ images (sigma-VAE, notebook 02)
+# The sigma-VAE paper gives no architecture (its appendix is missing; spec sigma_vae §2). The MLP
+# of the quick profile is the spec's measured one [A]: 784-512-256-(2 x latent) and its mirror;
+# the conv pair of the full profile is a small DCGAN-style network [A].
+
+
+class ImageMLPEncoder(nn.Module):
+    """q(z|x) for [B, C, H, W] images: flatten, Linear-ReLU per hidden width, Linear to (mu, logvar)."""
+
+    def __init__(self, image_shape: tuple, zdim: int, hidden: tuple = (512, 256)):
+        super().__init__()
+        self.zdim = zdim
+        widths = [int(torch.tensor(image_shape).prod()), *hidden]
+        layers: list[nn.Module] = []
+        for a, b in zip(widths[:-1], widths[1:]):
+            layers += [nn.Linear(a, b), nn.ReLU()]
+        self.net = nn.Sequential(nn.Flatten(), *layers, nn.Linear(widths[-1], 2 * zdim))
+
+    def forward(self, x):
+        return self.net(x).chunk(2, dim=1)
+
+
+class ImageMLPDecoder(nn.Module):
+    """A shared trunk z -> h, a mean head (sigmoid: pixels in [0, 1]) and a variance head whose
+    raw output becomes the per-pixel variance of stage 2 (Eq. 10) after softplus + floor."""
+
+    def __init__(self, image_shape: tuple, zdim: int, hidden: tuple = (512, 256)):
+        super().__init__()
+        self.zdim, self.image_shape = zdim, tuple(image_shape)
+        widths = [zdim, *reversed(hidden)]
+        layers: list[nn.Module] = []
+        for a, b in zip(widths[:-1], widths[1:]):
+            layers += [nn.Linear(a, b), nn.ReLU()]
+        self.trunk = nn.Sequential(*layers)
+        d = int(torch.tensor(image_shape).prod())
+        self.mean_head = nn.Linear(widths[-1], d)
+        self.var_head = nn.Linear(widths[-1], d)
+
+    def forward(self, z, with_variance: bool = False):
+        """Mean image [B, C, H, W]; with `with_variance`, also the variance head's raw output."""
+        h = self.trunk(z)
+        mean = torch.sigmoid(self.mean_head(h)).view(-1, *self.image_shape)
+        if not with_variance:
+            return mean
+        return mean, self.var_head(h).view(-1, *self.image_shape)
+
+
+class ImageConvEncoder(nn.Module):
+    """DCGAN-style q(z|x) for 28x28 images [A]: two stride-2 4x4 convs (32, 64), Linear 256."""
+
+    def __init__(self, image_shape: tuple, zdim: int, width: int = 32):
+        super().__init__()
+        c, h, w = image_shape
+        self.zdim = zdim
+        self.net = nn.Sequential(
+            nn.Conv2d(c, width, 4, 2, 1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 4, 2, 1), nn.ReLU(), nn.Flatten(),
+            nn.Linear(2 * width * (h // 4) * (w // 4), 256), nn.ReLU(), nn.Linear(256, 2 * zdim))
+
+    def forward(self, x):
+        return self.net(x).chunk(2, dim=1)
+
+
+class ImageConvDecoder(nn.Module):
+    """Mirror of `ImageConvEncoder` with a mean head and a variance head (transposed convs)."""
+
+    def __init__(self, image_shape: tuple, zdim: int, width: int = 32):
+        super().__init__()
+        c, h, w = image_shape
+        self.zdim, self.image_shape = zdim, tuple(image_shape)
+        self.trunk = nn.Sequential(
+            nn.Linear(zdim, 256), nn.ReLU(), nn.Linear(256, 2 * width * (h // 4) * (w // 4)), nn.ReLU(),
+            nn.Unflatten(1, (2 * width, h // 4, w // 4)),
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.ReLU())
+        self.mean_head = nn.ConvTranspose2d(width, c, 4, 2, 1)
+        self.var_head = nn.ConvTranspose2d(width, c, 4, 2, 1)
+
+    def forward(self, z, with_variance: bool = False):
+        h = self.trunk(z)
+        mean = torch.sigmoid(self.mean_head(h))
+        return (mean, self.var_head(h)) if with_variance else mean
+
+
+def image_vae_nets(arch: str, image_shape: tuple, zdim: int) -> tuple[nn.Module, nn.Module]:
+    """(encoder, decoder) of the named architecture: "mlp" or "conv"."""
+    if arch == "mlp":
+        return ImageMLPEncoder(image_shape, zdim), ImageMLPDecoder(image_shape, zdim)
+    if arch == "conv":
+        return ImageConvEncoder(image_shape, zdim), ImageConvDecoder(image_shape, zdim)
+    raise ValueError(f"unknown architecture {arch!r}; choose 'mlp' or 'conv'")

@@ -36,3 +36,34 @@ def iwae_bound(log_weights: torch.Tensor) -> torch.Tensor:
     log p(z_k) - log q(z_k|x), shape [B, K] -> [B] (Burda et al. 2016). K = 1 gives the ELBO."""
     k = log_weights.shape[1]
     return torch.logsumexp(log_weights, dim=1) - math.log(k)
+
+
+# ---------------------------------------------------------- regularisers of the sigma-VAE baselines
+
+def dip_vae_i_penalty(mu: torch.Tensor, lambda_od: float, lambda_d: float) -> torch.Tensor:
+    """DIP-VAE-I regulariser (Kumar et al. 2018, Eq. 6): with C = Cov_batch[mu(x)],
+    lambda_od * sum_{i != j} C_ij^2 + lambda_d * sum_i (C_ii - 1)^2, pushing the covariance of
+    the encoder means towards the prior's identity."""
+    cov = torch.cov(mu.T, correction=0).reshape(mu.shape[1], mu.shape[1])
+    diag = torch.diagonal(cov)
+    off = cov - torch.diag(diag)
+    return lambda_od * off.pow(2).sum() + lambda_d * (diag - 1).pow(2).sum()
+
+
+#: Scales of the inverse multiquadric kernel, as multiples of 2 * latent size (prior variance 1):
+#: a sum of kernels of several widths [A, as in the WAE authors' code].
+IMQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+def mmd_imq(z: torch.Tensor, z_prior: torch.Tensor, scales=IMQ_SCALES) -> torch.Tensor:
+    """Unbiased estimate of MMD^2 between encoded codes and prior samples with the inverse
+    multiquadric kernel k(x, y) = C / (C + |x - y|^2), summed over C = s * 2 * dim(z)
+    (WAE-MMD, Tolstikhin et al. 2018, Alg. 2)."""
+    n = z.shape[0]
+    both = torch.cat([z, z_prior])
+    d2 = torch.cdist(both, both).pow(2)
+    base = 2.0 * z.shape[1]
+    k = sum(s * base / (s * base + d2) for s in scales)
+    off = ~torch.eye(n, dtype=torch.bool, device=z.device)
+    k_zz, k_pp, k_zp = k[:n, :n][off], k[n:, n:][off], k[:n, n:]
+    return k_zz.mean() + k_pp.mean() - 2 * k_zp.mean()

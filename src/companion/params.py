@@ -7,6 +7,9 @@ list. These helpers accept both, so a notebook's parameters cell can be overridd
 from __future__ import annotations
 
 import ast
+import dataclasses
+from dataclasses import field
+from pathlib import Path
 
 
 def _literal(value, name):
@@ -39,3 +42,54 @@ def as_dict(value, name: str) -> dict:
     if not isinstance(value, dict):
         raise ValueError(f"parameter {name} must be a dict, got {value!r}")
     return dict(value)
+
+
+# ------------------------------------------------------------------ configs with provenance
+
+def tagged(default, source: str, doc: str):
+    """A config field with its provenance ([P], [C] or [A]) and a one-line description."""
+    return field(default=default, metadata={"source": source, "doc": doc})
+
+
+def describe(config):
+    """Table of a config's fields: value, provenance tag and meaning. A value that differs
+    from the field's default (the paper's or the code's setting) is tagged [A] with the default."""
+    import pandas as pd
+
+    rows = []
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        source = f"[{f.metadata['source']}]"
+        if value != f.default:
+            source = f"[A] ({f.metadata['source']}: {f.default})"
+        rows.append({"field": f.name, "value": str(value), "source": source,
+                     "meaning": f.metadata["doc"]})
+    return pd.DataFrame(rows).set_index("field")
+
+
+def positive_seeds(seeds) -> tuple:
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError("the seed count must be positive: give at least one seed")
+    return seeds
+
+
+def known(values, allowed, what) -> tuple:
+    values = tuple(values)
+    bad = [v for v in values if v not in allowed]
+    if bad or not values:
+        raise ValueError(f"unknown {what} {bad or values!r}; choose from {', '.join(allowed)}")
+    return values
+
+
+def check_output_dir(path: str | Path) -> Path:
+    """Create the output folder and prove it is writable, before any training starts."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as err:
+        raise PermissionError(f"output folder {path} is not writable: {err}") from err
+    return path

@@ -197,7 +197,7 @@ def soft_introvae_step(model: VAE, opt: Optimizers, x, *, beta_rec, beta_kl, bet
 def introvae_step(model: VAE, opt: Optimizers, x, *, beta_rec, beta_kl, beta_neg, m,
                   hinge_on_batch_mean=True):
     """One IntroVAE iteration with the hard margin m (paper Eq. 2, App. 9.1.1; spec §1.5)."""
-    E, D = model.encoder, model.decoder
+    E = model.encoder
     x_f, x_r, mu, logvar = _shared_forward(model, x)
     rec, kl = sse(x, x_r), kl_normal(mu, logvar)
 

@@ -10,15 +10,11 @@ and stores both in the results cache, so the same config never trains twice.
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import torch
-from tqdm import tqdm
 
 from .cache import CachedResult, ResultCache
 from .data import EIGHT_GAUSSIANS_STD, TOY_DATASETS, check_toy_name, eight_gaussians_centres, \
@@ -26,47 +22,44 @@ from .data import EIGHT_GAUSSIANS_STD, TOY_DATASETS, check_toy_name, eight_gauss
 from .metrics import energy, gnelbo, grid_points, histogram_metrics, modes_covered, \
     off_support_fraction, off_support_mass
 from .nets import VAE, MLPDecoder, MLPEncoder
-from .params import as_dict, as_list
+from .parallel import default_jobs, run_configs  # noqa: F401 (default_jobs: notebook API)
+from .params import as_dict, as_list, check_output_dir, known, positive_seeds, tagged
+from .params import describe as _describe
 from .reference import METHODS_2D, SOFT_INTROVAE_TABLE5
 from .soft_introvae import GAMMA_R, Optimizers, introvae_step, soft_introvae_step, vae_step
 from .train import fit, resolve_device, seed_everything
-
-
-def _f(default, source: str, doc: str):
-    """A config field with its provenance ([P], [C] or [A]) and a one-line description."""
-    return field(default=default, metadata={"source": source, "doc": doc})
 
 
 @dataclass(frozen=True)
 class ToyConfig:
     """Everything that determines one trained 2D model and its metrics (the cache key)."""
 
-    dataset: str = _f("8gaussians", "P", "one of 8gaussians, spiral, checkerboard, rings")
-    method: str = _f("sintrovae", "P", "vae, introvae or sintrovae")
-    beta_rec: float = _f(0.2, "P", "weight of the reconstruction error (Table 5)")
-    beta_kl: float = _f(0.3, "P", "weight of the real-data KL (Table 5)")
-    beta_neg: float = _f(0.9, "P", "KL weight of the fakes inside exp(ELBO) / IntroVAE hinge (Table 5)")
-    m: float = _f(0.0, "P", "IntroVAE hard margin (Table 5); unused by the other methods")
-    seed: int = _f(0, "A", "seeds torch, numpy and random before the model is built")
-    hidden: int = _f(256, "P", "hidden units per layer")
-    n_hidden: int = _f(3, "C", "hidden 256x256 layers between input and output layer")
-    zdim: int = _f(2, "P", "latent size")
-    batch_size: int = _f(512, "P", "fresh samples per iteration")
-    n_iter: int = _f(30_000, "P", "training iterations")
-    lr: float = _f(2e-4, "P", "Adam learning rate of encoder and decoder")
-    num_vae: int = _f(2000, "C", "plain-VAE warm-up iterations of IntroVAE and S-IntroVAE")
-    milestones: tuple = _f((10_000, 15_000), "C", "MultiStepLR milestones (stepped every iteration)")
-    lr_gamma: float = _f(0.1, "C", "MultiStepLR factor")
-    gamma_r: float = _f(GAMMA_R, "P", "decoder weight of the fakes' reconstruction error")
-    detach_rec_target_in_E: bool = _f(False, "C", "detach x_r as target in the encoder phase")
-    paper_style_sg: bool = _f(False, "C", "Alg. 2's sg(D(Z_ff)) instead of the code's detaching")
-    hinge_on_batch_mean: bool = _f(True, "A", "IntroVAE hinge on the batch-mean KL (hhb072)")
-    eval_samples: int = _f(5000, "C", "real and model samples for the histogram KL/JSD")
-    eval_bins: int = _f(100, "C", "histogram bins per axis")
-    gnelbo_grid: int = _f(1024, "C", "gnELBO grid points per axis (coarser: sum estimated from mean)")
-    gnelbo_data: int = _f(12_800, "C", "real points for gnELBO (100 batches of 128)")
-    plot_grid: int = _f(512, "A", "grid points per axis of the stored density image")
-    plot_samples: int = _f(1024, "C", "model samples stored for the scatter plots")
+    dataset: str = tagged("8gaussians", "P", "one of 8gaussians, spiral, checkerboard, rings")
+    method: str = tagged("sintrovae", "P", "vae, introvae or sintrovae")
+    beta_rec: float = tagged(0.2, "P", "weight of the reconstruction error (Table 5)")
+    beta_kl: float = tagged(0.3, "P", "weight of the real-data KL (Table 5)")
+    beta_neg: float = tagged(0.9, "P", "KL weight of the fakes inside exp(ELBO) / IntroVAE hinge (Table 5)")
+    m: float = tagged(0.0, "P", "IntroVAE hard margin (Table 5); unused by the other methods")
+    seed: int = tagged(0, "A", "seeds torch, numpy and random before the model is built")
+    hidden: int = tagged(256, "P", "hidden units per layer")
+    n_hidden: int = tagged(3, "C", "hidden 256x256 layers between input and output layer")
+    zdim: int = tagged(2, "P", "latent size")
+    batch_size: int = tagged(512, "P", "fresh samples per iteration")
+    n_iter: int = tagged(30_000, "P", "training iterations")
+    lr: float = tagged(2e-4, "P", "Adam learning rate of encoder and decoder")
+    num_vae: int = tagged(2000, "C", "plain-VAE warm-up iterations of IntroVAE and S-IntroVAE")
+    milestones: tuple = tagged((10_000, 15_000), "C", "MultiStepLR milestones (stepped every iteration)")
+    lr_gamma: float = tagged(0.1, "C", "MultiStepLR factor")
+    gamma_r: float = tagged(GAMMA_R, "P", "decoder weight of the fakes' reconstruction error")
+    detach_rec_target_in_E: bool = tagged(False, "C", "detach x_r as target in the encoder phase")
+    paper_style_sg: bool = tagged(False, "C", "Alg. 2's sg(D(Z_ff)) instead of the code's detaching")
+    hinge_on_batch_mean: bool = tagged(True, "A", "IntroVAE hinge on the batch-mean KL (hhb072)")
+    eval_samples: int = tagged(5000, "C", "real and model samples for the histogram KL/JSD")
+    eval_bins: int = tagged(100, "C", "histogram bins per axis")
+    gnelbo_grid: int = tagged(1024, "C", "gnELBO grid points per axis (coarser: sum estimated from mean)")
+    gnelbo_data: int = tagged(12_800, "C", "real points for gnELBO (100 batches of 128)")
+    plot_grid: int = tagged(512, "A", "grid points per axis of the stored density image")
+    plot_samples: int = tagged(1024, "C", "model samples stored for the scatter plots")
 
     def validate(self) -> "ToyConfig":
         check_toy_name(self.dataset)
@@ -88,18 +81,8 @@ class ToyConfig:
 
 
 def describe(config_cls=ToyConfig, config=None) -> pd.DataFrame:
-    """Table of a config's fields: value, provenance tag and meaning. A value that differs
-    from the field's default (the paper's or the code's setting) is tagged [A] with the default."""
-    config = config or config_cls()
-    rows = []
-    for f in dataclasses.fields(config):
-        value = getattr(config, f.name)
-        source = f"[{f.metadata['source']}]"
-        if value != f.default:
-            source = f"[A] ({f.metadata['source']}: {f.default})"
-        rows.append({"field": f.name, "value": str(value), "source": source,
-                     "meaning": f.metadata["doc"]})
-    return pd.DataFrame(rows).set_index("field")
+    """The settings table of a config (see `params.describe`)."""
+    return _describe(config or config_cls())
 
 
 def table5_config(dataset: str, method: str, base: ToyConfig, **changes) -> ToyConfig:
@@ -192,21 +175,6 @@ class ToyPlan:
         return runs
 
 
-def _positive_seeds(seeds) -> tuple:
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError("the seed count must be positive: give at least one seed")
-    return seeds
-
-
-def _known(values, allowed, what) -> tuple:
-    values = tuple(values)
-    bad = [v for v in values if v not in allowed]
-    if bad or not values:
-        raise ValueError(f"unknown {what} {bad or values!r}; choose from {', '.join(allowed)}")
-    return values
-
-
 def make_plan(profile: str = "quick", seeds=None, datasets=None, methods=None,
               overrides: dict | None = None) -> ToyPlan:
     """Validate the notebook's parameters and list its runs. Raises before any training."""
@@ -221,9 +189,9 @@ def make_plan(profile: str = "quick", seeds=None, datasets=None, methods=None,
     if "milestones" in overrides:
         overrides["milestones"] = tuple(overrides["milestones"])
     base = dataclasses.replace(prof.base, **overrides).validate()
-    seeds = _positive_seeds(prof.seeds if seeds is None else seeds)
-    datasets = _known(prof.datasets if datasets is None else datasets, TOY_DATASETS, "dataset")
-    methods = _known(prof.methods if methods is None else methods, METHODS_2D, "method")
+    seeds = positive_seeds(prof.seeds if seeds is None else seeds)
+    datasets = known(prof.datasets if datasets is None else datasets, TOY_DATASETS, "dataset")
+    methods = known(prof.methods if methods is None else methods, METHODS_2D, "method")
 
     table2 = tuple(table5_config(d, m, base, seed=s) for d in datasets for m in methods for s in seeds)
     g8 = dict(dataset="8gaussians")
@@ -238,19 +206,6 @@ def make_plan(profile: str = "quick", seeds=None, datasets=None, methods=None,
                                       beta_neg=FIG21_BETA_NEG if meth == "sintrovae" else 0.0).validate()
                   for meth in ("vae", "sintrovae") for s in prof.collapse_seeds)
     return ToyPlan(prof, table2, fig3, fig21)
-
-
-def check_output_dir(path: str | Path) -> Path:
-    """Create the output folder and prove it is writable, before any training starts."""
-    path = Path(path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as err:
-        raise PermissionError(f"output folder {path} is not writable: {err}") from err
-    return path
 
 
 # ------------------------------------------------------------------------- training one model
@@ -371,14 +326,6 @@ def run_toy(config: ToyConfig, device="auto", cache: ResultCache | None = None,
 
 # --------------------------------------------------------------------------- running many runs
 
-def _worker(config: ToyConfig, device: str, cache_root: str) -> tuple[ToyConfig, float]:
-    """Train one config in a worker process with one torch thread; the result goes to the cache."""
-    torch.set_num_threads(1)
-    start = time.perf_counter()
-    run_toy(config, device, ResultCache(cache_root), progress=False)
-    return config, time.perf_counter() - start
-
-
 def _cost(config: ToyConfig) -> float:
     """Relative cost per iteration, measured on the CPU (benchmarks/bench_steps.py)."""
     return {"vae": 1.0, "introvae": 2.8, "sintrovae": 4.2}[config.method] * config.n_iter
@@ -386,35 +333,6 @@ def _cost(config: ToyConfig) -> float:
 
 def run_toys(configs, device="auto", jobs: int = 1, cache: ResultCache | None = None,
              progress: bool = True) -> dict[ToyConfig, ToyRun]:
-    """Run (or load) every config. With jobs > 1, missing results train in `jobs` worker
-    processes of one torch thread each, the costliest first; all results are then read back
-    from the cache, so the returned runs are the same either way."""
-    cache = cache or ResultCache()
-    configs = list(dict.fromkeys(c.validate() for c in configs))
-    todo = [c for c in configs if cache.load(c) is None]
-    timings: dict[ToyConfig, float] = {}
-    if jobs > 1 and len(todo) > 1:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        device = str(resolve_device(device))
-        todo.sort(key=_cost, reverse=True)
-        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(_worker, c, device, str(cache.root)) for c in todo]
-            for fut in tqdm(as_completed(futures), total=len(futures), desc="runs",
-                            disable=not progress):
-                cfg, seconds = fut.result()
-                timings[cfg] = seconds
-    runs = {}
-    for cfg in configs:  # trains here when jobs == 1 (one progress bar per run), else loads
-        r = run_toy(cfg, device, cache, progress)
-        if cfg in timings:
-            r.from_cache, r.seconds = False, timings[cfg]
-        runs[cfg] = r
-    return runs
-
-
-def default_jobs() -> int:
-    """$COMPANION_JOBS, else one process per CPU core (at most 4)."""
-    env = os.environ.get("COMPANION_JOBS")
-    return max(1, int(env)) if env else max(1, min(4, os.cpu_count() or 1))
+    """Run (or load) every config, in `jobs` worker processes when jobs > 1 (`parallel`)."""
+    return run_configs([c.validate() for c in configs], run_toy, device, jobs, cache, progress,
+                       cost=_cost)

@@ -48,6 +48,25 @@ def limit_threads(n: int | None = None) -> None:
         torch.set_num_threads(n)
 
 
+class EpochBatches:
+    """Index batches for `train.fit`: a fresh permutation of `n` items every epoch, the last
+    batch of an epoch possibly smaller. `per_epoch` batches make one epoch."""
+
+    def __init__(self, n: int, batch_size: int, seed: int):
+        if n <= 0 or batch_size <= 0:
+            raise ValueError(f"need a positive data size and batch size, got {n} and {batch_size}")
+        self.n, self.batch_size = n, batch_size
+        self.per_epoch = -(-n // batch_size)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.order = None
+
+    def __call__(self, i: int) -> torch.Tensor:
+        j = i % self.per_epoch
+        if j == 0 or self.order is None:
+            self.order = torch.randperm(self.n, generator=self.generator)
+        return self.order[j * self.batch_size:(j + 1) * self.batch_size]
+
+
 def _check_finite(block: torch.Tensor, keys: list[str], first_step: int) -> None:
     bad = ~torch.isfinite(block)
     if bad.any():

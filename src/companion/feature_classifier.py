@@ -1,0 +1,111 @@
+"""Features for a Fréchet distance between generated and real images.
+
+The papers report FID: the Fréchet distance of Inception-v3 pool features (Heusel et al. 2017).
+Its weights are a download, so offline (tests, the quick profile) the companion trains a small
+MLP classifier on the same images and uses its 64-d penultimate layer instead [A, spec
+sigma_vae §5.1]. Numbers from it are labelled "FD (classifier features)" and are not comparable
+with the paper's FID. `feature_extractor("inception")` gives the standard FID features when the
+`pytorch-fid` package and its weights are available.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from .cache import CachedResult, ResultCache
+from .train import EpochBatches, fit, seed_everything
+
+CLASSIFIER_LABEL = "FD (classifier features)"
+INCEPTION_LABEL = "FID (Inception-v3 pool features)"
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """A 784-256-64-10 ReLU MLP trained with Adam on the training images [A]."""
+
+    dataset: str
+    n_train: int = 10_000
+    epochs: int = 3
+    batch_size: int = 128
+    lr: float = 1e-3
+    hidden: int = 256
+    features: int = 64
+    seed: int = 0
+    kind: str = "fd-classifier"  # keeps the cache key apart from the models'
+
+
+class FeatureClassifier(nn.Module):
+    def __init__(self, d_in: int, hidden: int, features: int, classes: int = 10):
+        super().__init__()
+        self.body = nn.Sequential(nn.Flatten(), nn.Linear(d_in, hidden), nn.ReLU(),
+                                  nn.Linear(hidden, features), nn.ReLU())
+        self.head = nn.Linear(features, classes)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+    @torch.no_grad()
+    def features(self, x: torch.Tensor, batch_size: int = 5000) -> np.ndarray:
+        return torch.cat([self.body(xb) for xb in x.split(batch_size)]).double().cpu().numpy()
+
+
+def train_classifier(config: ClassifierConfig, images, labels, test_images, test_labels,
+                     cache: ResultCache | None = None, progress: bool = True) -> tuple[FeatureClassifier, float]:
+    """Train (or load from the cache) the feature classifier; returns it and its test accuracy."""
+    cache = cache or ResultCache()
+    model = FeatureClassifier(images[0].numel(), config.hidden, config.features)
+    stored = cache.load(config)
+    if stored is not None:
+        model.load_state_dict(stored.state_dict)
+        return model.eval(), stored.metrics["accuracy"]
+    seed_everything(config.seed)
+    model = FeatureClassifier(images[0].numel(), config.hidden, config.features)
+    x, y = images[: config.n_train], labels[: config.n_train]
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    batches = EpochBatches(len(x), config.batch_size, config.seed)
+
+    def step(idx, i):
+        loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return {"loss": loss.detach()}
+
+    history = fit(step, batches, config.epochs * batches.per_epoch, desc="FD classifier",
+                  progress=progress)
+    model.eval()
+    with torch.no_grad():
+        accuracy = float((model(test_images).argmax(1) == test_labels).float().mean())
+    cache.save(config, CachedResult({k: v.clone() for k, v in model.state_dict().items()},
+                                    history, {"accuracy": accuracy}, {}))
+    return model, accuracy
+
+
+def inception_features():
+    """Standard FID features (2048-d pool3 of the FID Inception-v3) from `pytorch-fid`; raises
+    RuntimeError naming the reason when the package or its weights are unavailable."""
+    try:
+        from pytorch_fid.inception import InceptionV3
+        net = InceptionV3([InceptionV3.BLOCK_INDEX_BY_DIM[2048]]).eval()
+    except Exception as err:  # ImportError, or the weights download failing offline
+        raise RuntimeError(f"Inception-v3 FID weights unavailable ({type(err).__name__}: {err}); "
+                           "install pytorch-fid and run once with internet access") from err
+
+    @torch.no_grad()
+    def features(x: torch.Tensor, batch_size: int = 200) -> np.ndarray:
+        out = []
+        for xb in x.split(batch_size):
+            xb = xb.expand(-1, 3, -1, -1) if xb.shape[1] == 1 else xb  # grey -> 3 channels
+            out.append(net(xb.to(next(net.parameters()).device))[0].flatten(1).double().cpu())
+        return torch.cat(out).numpy()
+
+    return features
+
+
+def describe_classifier(config: ClassifierConfig, accuracy: float) -> pd.Series:
+    return pd.Series({**asdict(config), "test accuracy": round(accuracy, 3)})
