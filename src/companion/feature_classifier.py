@@ -51,7 +51,8 @@ class FeatureClassifier(nn.Module):
 
     @torch.no_grad()
     def features(self, x: torch.Tensor, batch_size: int = 5000) -> np.ndarray:
-        return torch.cat([self.body(xb) for xb in x.split(batch_size)]).double().cpu().numpy()
+        device = next(self.parameters()).device
+        return torch.cat([self.body(xb.to(device)) for xb in x.split(batch_size)]).double().cpu().numpy()
 
 
 def train_classifier(config: ClassifierConfig, images, labels, test_images, test_labels,

@@ -138,18 +138,20 @@ def off_support_mass(points, weights, centres, radius: float) -> float:
 
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     """Frechet distance of two Gaussians: |mu1 - mu2|^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2))
-    (Heusel et al. 2017). The matrix square root is scipy's; it has no well-kept torch form."""
-    from scipy import linalg
+    (Heusel et al. 2017).
 
+    Tr((S1 S2)^(1/2)) is computed as the sum of the square roots of the eigenvalues of the
+    symmetric PSD matrix S1^(1/2) S2 S1^(1/2), which has the same spectrum as S1 S2; unlike a
+    general matrix square root it stays real and stable when a covariance is singular (dead
+    ReLU features).
+    """
     mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
     s1, s2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
-    covmean = linalg.sqrtm(s1 @ s2)
-    if not np.isfinite(covmean).all():  # nearly singular product: regularise as common practice
-        eps = 1e-6 * np.eye(len(s1))
-        covmean = linalg.sqrtm((s1 + eps) @ (s2 + eps))
-    covmean = np.real(covmean)
+    w, v = np.linalg.eigh(s1)
+    s1_half = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    eig = np.linalg.eigvalsh(s1_half @ s2 @ s1_half)
     diff = mu1 - mu2
-    return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
+    return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * np.sqrt(np.clip(eig, 0, None)).sum())
 
 
 def frechet_distance_of_features(features_a, features_b) -> float:

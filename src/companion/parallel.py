@@ -19,7 +19,10 @@ from .train import resolve_device
 
 
 def _worker(run_one, config, device: str, cache_root: str):
+    from threadpoolctl import threadpool_limits  # scikit-learn's dependency: caps BLAS/OpenMP pools
+
     torch.set_num_threads(1)
+    threadpool_limits(1)
     start = time.perf_counter()
     run_one(config, device, ResultCache(cache_root), progress=False)
     return config, time.perf_counter() - start

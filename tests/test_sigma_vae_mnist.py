@@ -1,0 +1,91 @@
+"""Notebook 02's experiment: plan validation, bad input, and a tiny end-to-end run through the cache."""
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from companion import sigma_vae_mnist as sv
+from companion.cache import ResultCache
+from companion.data import DatasetMissing
+
+SHARED = Path(os.environ.get("COMPANION_DATA", "../shared/data"))
+HAVE_MNIST = (SHARED / "MNIST" / "raw").exists()
+
+
+def test_quick_plan_lists_the_sweep_and_the_comparison():
+    plan = sv.make_plan("quick")
+    fixed = [c.sigma2 for c in plan.sweep if c.sigma_mode == "fixed"]
+    assert fixed == [1.0, 0.5, 0.1, 0.05, 0.01, 0.001]
+    assert [c.sigma_mode for c in plan.sweep[-2:]] == ["closed_form", "adam"]
+    assert all(c.zdim == 2 and c.dataset == "mnist" for c in plan.sweep)
+    assert set(plan.table) == {(d, m) for d in ("mnist", "fashion-mnist") for m in sv.TABLE_METHODS}
+    pixel = plan.table[("mnist", "pixel σ²")][0]
+    assert pixel.stage2_epochs == 10 and pixel.zdim == 16
+    # stage 2 continues the very model of the "dataset σ²" column: one stage-1 training, not two
+    assert sv.stage_one(pixel) == plan.table[("mnist", "dataset σ²")][0]
+    assert len(plan.all_runs) == len(set(plan.all_runs)) == 8 + 2 * 6
+
+
+def test_every_field_has_a_provenance_tag():
+    table = sv.settings_table(sv.make_plan("quick"))
+    assert set(table.source.str[:3]) <= {"[P]", "[A]", "[C]"}
+    assert table.loc["n_train", "source"] == "[A] (P: 60000)"  # the quick profile's change is visible
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(dataset="cifar10"), "unknown dataset"),
+    (dict(table_datasets=["svhn"]), "unknown dataset"),
+    (dict(overrides={"sigma2": 0.0}), "sigma\\^2 must be positive"),
+    (dict(overrides={"sigma2": -1.0}), "sigma\\^2 must be positive"),
+    (dict(overrides={"sigma_mode": "bayes"}), "unknown sigma\\^2 mode"),
+    (dict(overrides={"epochs": 0}), "epochs must be positive"),
+    (dict(overrides={"learning_rate": 1}), "unknown override"),
+    (dict(seeds=[]), "seed count must be positive"),
+    (dict(profile="huge"), "unknown profile"),
+])
+def test_bad_input_is_refused_before_training(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        sv.make_plan(**kwargs)
+
+
+def test_baselines_cannot_learn_sigma():
+    with pytest.raises(ValueError, match="fixed sigma"):
+        sv.SigmaConfig(objective="wae", sigma_mode="closed_form").validate()
+
+
+def test_missing_data_folder_names_it_and_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPANION_DATA", str(tmp_path))
+    with pytest.raises(DatasetMissing) as err:
+        sv.train_sigma(sv.SigmaConfig(n_train=10, epochs=1), "cpu", progress=False)
+    assert str(tmp_path / "MNIST") in str(err.value) and "download=True" in str(err.value)
+
+
+TINY = dict(n_train=512, epochs=1, batch_size=128, eval_images=256, fd_samples=256, kl_samples=500,
+            kl_repeats=3, iwae_images=16, iwae_k=4, gmm_components=2, density_grid=16)
+
+
+@pytest.mark.skipif(not HAVE_MNIST, reason="offline MNIST copy not present")
+def test_tiny_runs_train_evaluate_and_load_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPANION_DATA", str(SHARED))
+    cache = ResultCache(tmp_path)
+    base = sv.SigmaConfig(**TINY)
+    first = sv.run_sigma(base, "cpu", cache, progress=False)
+    m = first.metrics
+    assert 0 < m["sigma2"] < 0.2 and m["fd_features"] == "FD (classifier features)"
+    assert m["kl_agg"] > 0 and m["fd_agg"] > 0 and m["iwae_prior"] > m["elbo"] - 50
+    assert first.arrays["log_q_exact"].shape == (16, 16)
+    again = sv.run_sigma(base, "cpu", cache, progress=False)
+    assert again.from_cache and again.metrics == m
+    torch.testing.assert_close(again.model.state_dict()["sigma2_dataset"], first.model.state_dict()["sigma2_dataset"])
+
+    pixel = sv.run_sigma(dataclasses.replace(base, stage2_epochs=1), "cpu", cache, progress=False)
+    assert int(pixel.model.stage) == 2 and list(pixel.history.stage.unique()) == [1, 2]
+    floor = pixel.metrics["sigma2"] / 2
+    assert pixel.arrays["recon_var"].min() >= floor * (1 - 1e-6)
+    assert pixel.metrics["elbo"] > m["elbo"]  # a per-pixel variance on top of the same stage 1
+
+    wae = sv.run_sigma(dataclasses.replace(base, objective="wae", sigma_mode="fixed"), "cpu", cache, progress=False)
+    assert "elbo" not in wae.metrics and wae.metrics["fd_prior"] > 0
