@@ -127,3 +127,18 @@ def test_frechet_distance_of_features_recovers_a_shift():
     rng = np.random.default_rng(0)
     f = rng.normal(size=(20000, 3))
     assert frechet_distance_of_features(f, f + np.array([2.0, 0.0, 0.0])) == pytest.approx(4.0, rel=1e-6)
+
+
+def test_frechet_distance_matches_the_matrix_square_root_form_and_survives_singular_covariances():
+    from scipy import linalg
+
+    from companion.metrics import frechet_distance
+
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
+    s1, s2 = a @ a.T + 0.1 * np.eye(4), b @ b.T + 0.1 * np.eye(4)
+    m1, m2 = rng.normal(size=4), rng.normal(size=4)
+    want = ((m1 - m2) ** 2).sum() + np.trace(s1 + s2 - 2 * np.real(linalg.sqrtm(s1 @ s2)))
+    assert frechet_distance(m1, s1, m2, s2) == pytest.approx(want, rel=1e-8)
+    dead = np.diag([1.0, 2.0, 0.0])  # a feature that is always zero (dead ReLU)
+    assert frechet_distance(np.zeros(3), dead, np.zeros(3), dead) == pytest.approx(0.0, abs=1e-7)

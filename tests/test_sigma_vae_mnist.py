@@ -29,6 +29,16 @@ def test_quick_plan_lists_the_sweep_and_the_comparison():
     assert len(plan.all_runs) == len(set(plan.all_runs)) == 8 + 2 * 6
 
 
+def test_full_plan_uses_conv_nets_and_three_seeds():
+    plan = sv.make_plan("full")
+    assert plan.base.arch == "conv" and plan.base.n_train == 60_000
+    assert {c.seed for c in plan.table[("mnist", "VAE")]} == {0, 1, 2}
+    model = sv.build_model(plan.table[("mnist", "pixel σ²")][0])
+    mu, _ = model.encoder(torch.rand(2, 1, 28, 28))
+    mean, head = model.decoder(mu, with_variance=True)
+    assert mu.shape == (2, 16) and mean.shape == head.shape == (2, 1, 28, 28)
+
+
 def test_every_field_has_a_provenance_tag():
     table = sv.settings_table(sv.make_plan("quick"))
     assert set(table.source.str[:3]) <= {"[P]", "[A]", "[C]"}
@@ -86,6 +96,10 @@ def test_tiny_runs_train_evaluate_and_load_from_the_cache(tmp_path, monkeypatch)
     floor = pixel.metrics["sigma2"] / 2
     assert pixel.arrays["recon_var"].min() >= floor * (1 - 1e-6)
     assert pixel.metrics["elbo"] > m["elbo"]  # a per-pixel variance on top of the same stage 1
+
+    # the full profile asks for Inception features; offline it says so and falls back
+    _, label, note = sv.feature_function(dataclasses.replace(base, fd_features="inception"), cache)
+    assert label == "FD (classifier features)" and "pytorch-fid" in note
 
     wae = sv.run_sigma(dataclasses.replace(base, objective="wae", sigma_mode="fixed"), "cpu", cache, progress=False)
     assert "elbo" not in wae.metrics and wae.metrics["fd_prior"] > 0

@@ -68,3 +68,18 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA device"):
             resolve_device("cuda")
+
+
+def test_epoch_batches_cover_every_item_once_per_epoch():
+    from companion.train import EpochBatches
+
+    batches = EpochBatches(10, 4, seed=0)
+    assert batches.per_epoch == 3
+    epoch1 = [batches(i) for i in range(3)]
+    epoch2 = [batches(i) for i in range(3, 6)]
+    assert [len(b) for b in epoch1] == [4, 4, 2]
+    for epoch in (epoch1, epoch2):
+        assert sorted(torch.cat(epoch).tolist()) == list(range(10))
+    assert torch.cat(epoch1).tolist() != torch.cat(epoch2).tolist()  # reshuffled
+    with pytest.raises(ValueError, match="positive"):
+        EpochBatches(0, 4, seed=0)
