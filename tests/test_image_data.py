@@ -70,3 +70,27 @@ def test_offline_cifar10_layout():
 
     x, y, classes = load_image_folder("cifar10", "test", root=SHARED, limit=16)
     assert x.shape == (16, 3, 32, 32) and len(classes) == 10
+
+
+@pytest.mark.parametrize("name, folders", [("cifar10", ("cifar10_png/train", "cifar10")),
+                                           ("svhn", ("svhn_png/train", "svhn"))])
+def test_rgb_datasets_missing_name_both_folders_and_both_remedies(tmp_path, name, folders):
+    from companion.data import load_dataset
+
+    with pytest.raises(DatasetMissing) as err:
+        load_dataset(name, "train", root=tmp_path)
+    text = str(err.value)
+    for f in folders:
+        assert str(tmp_path / f) in text
+    assert "download=True" in text and "COMPANION_DATA" in text
+
+
+@pytest.mark.skipif(not (SHARED / "svhn_png" / "test").exists(), reason="offline SVHN copy not present")
+def test_load_dataset_reads_every_offline_dataset_in_one_format():
+    from companion.data import load_dataset
+
+    for name, shape in [("mnist", (1, 28, 28)), ("svhn", (3, 32, 32)), ("cifar10", (3, 32, 32))]:
+        x, y = load_dataset(name, "test", root=SHARED, limit=50)
+        assert x.shape == (50, *shape) and y.shape == (50,) and 0 <= x.min() and x.max() <= 1
+    with pytest.raises(ValueError, match="unknown image dataset"):
+        load_dataset("celeba", root=SHARED)

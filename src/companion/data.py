@@ -186,3 +186,51 @@ def load_image_folder(name: str, split: str = "test", root: str | Path | None = 
     images = torch.from_numpy(pixels).permute(0, 3, 1, 2).float().div_(255.0)
     labels = torch.tensor([label for _, label in samples])
     return images.contiguous(), labels, list(ds.classes)
+
+
+#: torchvision classes and the sub-folder of the data root they download into.
+_TORCHVISION_RGB = {"cifar10": ("CIFAR10", "cifar10"), "svhn": ("SVHN", "svhn")}
+IMAGE_DATASETS = ("mnist", "fashion-mnist", "cifar10", "svhn")
+
+
+def _torchvision_rgb(name: str, split: str, folder: Path, download: bool) -> torch.Tensor:
+    from torchvision import datasets
+
+    cls = getattr(datasets, _TORCHVISION_RGB[name][0])
+    ds = (cls(str(folder), split=split, download=download) if name == "svhn"
+          else cls(str(folder), train=split == "train", download=download))
+    data = torch.as_tensor(ds.data)
+    if name == "cifar10":  # stored [N, H, W, C]; SVHN is already [N, C, H, W]
+        data = data.permute(0, 3, 1, 2)
+    labels = torch.as_tensor(ds.labels if name == "svhn" else ds.targets)
+    return data.float().div_(255.0).contiguous(), labels
+
+
+def load_dataset(name: str, split: str = "test", root: str | Path | None = None,
+                 limit: int | None = None, download: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Any image dataset of the companion as (images float32 in [0, 1], [N, C, H, W]; labels).
+
+    MNIST and Fashion-MNIST come through torchvision. CIFAR-10 and SVHN come from the image-folder
+    layout `<root>/<name>_png/<split>/<class>/*.png` when it exists (the offline subsets, or
+    images a user put there), otherwise from torchvision (`<root>/cifar10`, `<root>/svhn`,
+    downloaded there when `download` is set). `limit` keeps the first N images.
+    """
+    if name not in IMAGE_DATASETS:
+        raise ValueError(f"unknown image dataset {name!r}; choose one of {', '.join(IMAGE_DATASETS)}")
+    root = Path(root) if root is not None else data_root()
+    if name in _TORCHVISION:
+        x, y = load_images(name, split, root, download)
+    elif (root / IMAGE_FOLDERS[name] / split).is_dir():
+        x, y, _ = load_image_folder(name, split, root, limit)
+    else:
+        folder = root / _TORCHVISION_RGB[name][1]
+        try:
+            x, y = _torchvision_rgb(name, split, folder, download)
+        except (RuntimeError, OSError) as err:  # not found / no network
+            raise DatasetMissing(
+                f"{name} ({split}) was not found in {root / IMAGE_FOLDERS[name] / split} nor in {folder}. "
+                f"Get it in one of two ways: run with internet access and download=True (torchvision "
+                f"fetches it into {folder}), or put the images in {root / IMAGE_FOLDERS[name] / split}"
+                f"/<class>/*.png; {DATA_ENV} sets the root (for example ../shared/data, offline)."
+            ) from err
+    return (x[:limit], y[:limit]) if limit else (x, y)

@@ -155,3 +155,73 @@ def image_vae_nets(arch: str, image_shape: tuple, zdim: int) -> tuple[nn.Module,
     if arch == "conv":
         return ImageConvEncoder(image_shape, zdim), ImageConvDecoder(image_shape, zdim)
     raise ValueError(f"unknown architecture {arch!r}; choose 'mlp' or 'conv'")
+
+
+# ----------------------------------------------------- residual image nets (Soft-IntroVAE, notebook 05)
+# The IntroVAE-style architecture of the Soft-IntroVAE image experiments [P Table 6, App. 9.2.2;
+# exact layers C, spec soft_introvae §4.1]. Decoder output is linear [C].
+
+
+class ResidualBlock(nn.Module):
+    """Conv3x3-BN-LReLU(0.2)-Conv3x3-BN, plus the input (through a 1x1 conv when the width
+    changes), then LReLU(0.2)."""
+
+    def __init__(self, inc: int, outc: int):
+        super().__init__()
+        self.skip = nn.Conv2d(inc, outc, 1, bias=False) if inc != outc else nn.Identity()
+        self.body = nn.Sequential(
+            nn.Conv2d(inc, outc, 3, padding=1, bias=False), nn.BatchNorm2d(outc), nn.LeakyReLU(0.2),
+            nn.Conv2d(outc, outc, 3, padding=1, bias=False), nn.BatchNorm2d(outc))
+        self.act = nn.LeakyReLU(0.2)
+
+    def forward(self, x):
+        return self.act(self.body(x) + self.skip(x))
+
+
+class ResEncoder(nn.Module):
+    """Conv5x5-BN-LReLU-AvgPool2, then ResBlock-AvgPool2 per further width, a final ResBlock,
+    and Linear to (mu, logvar). For 28x28 with widths (64, 128) it ends at 128x7x7 [C]."""
+
+    def __init__(self, image_shape: tuple, zdim: int, channels: tuple = (64, 128, 256)):
+        super().__init__()
+        c_in, size, _ = image_shape
+        self.zdim = zdim
+        layers: list[nn.Module] = [nn.Conv2d(c_in, channels[0], 5, padding=2, bias=False),
+                                   nn.BatchNorm2d(channels[0]), nn.LeakyReLU(0.2), nn.AvgPool2d(2)]
+        for prev, c in zip(channels[:-1], channels[1:]):
+            layers += [ResidualBlock(prev, c), nn.AvgPool2d(2)]
+        layers.append(ResidualBlock(channels[-1], channels[-1]))
+        self.features = nn.Sequential(*layers)
+        self.map_shape = (channels[-1], size // 2 ** len(channels), size // 2 ** len(channels))
+        self.fc = nn.Linear(channels[-1] * self.map_shape[1] * self.map_shape[2], 2 * zdim)
+
+    def forward(self, x):
+        return self.fc(self.features(x).flatten(1)).chunk(2, dim=1)
+
+
+class ResDecoder(nn.Module):
+    """Linear-ReLU to the encoder's last feature map, then ResBlock-Upsample(x2, nearest) per
+    width in reverse, a final ResBlock and Conv5x5 to the image; linear output [C]."""
+
+    def __init__(self, image_shape: tuple, zdim: int, channels: tuple = (64, 128, 256)):
+        super().__init__()
+        c_out, size, _ = image_shape
+        self.zdim = zdim
+        side = size // 2 ** len(channels)
+        self.map_shape = (channels[-1], side, side)
+        self.fc = nn.Sequential(nn.Linear(zdim, channels[-1] * side * side), nn.ReLU())
+        layers: list[nn.Module] = []
+        prev = channels[-1]
+        for c in reversed(channels):
+            layers += [ResidualBlock(prev, c), nn.Upsample(scale_factor=2, mode="nearest")]
+            prev = c
+        layers += [ResidualBlock(channels[0], channels[0]), nn.Conv2d(channels[0], c_out, 5, padding=2)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z):
+        return self.net(self.fc(z).view(-1, *self.map_shape))
+
+
+def residual_vae(image_shape: tuple, zdim: int, channels: tuple) -> VAE:
+    """The encoder/decoder pair of spec §4.1 in the `VAE` container the update steps take."""
+    return VAE(ResEncoder(image_shape, zdim, channels), ResDecoder(image_shape, zdim, channels))
