@@ -1,0 +1,259 @@
+"""Likelihood-based OOD detection with a VAE and Soft-IntroVAE (notebook 05; paper §6.5,
+App. 9.7, Table 7, Fig. 8; spec soft_introvae §3, §4.1, §6.3).
+
+A model is trained on one dataset (VAE or Soft-IntroVAE, the same residual networks), then
+scores the in-distribution train and test images and the test images of its OOD partner. Table 7
+reports the AUROC of the ELBO score; Fig. 8 histograms the M = 5 importance-weighted
+log-likelihood. The Soft-IntroVAE update is `soft_introvae.soft_introvae_step`, the function the
+2D notebook uses.
+
+Fields carry their provenance: [P] paper, [C] the authors' code, [A] this companion's choice
+(the paper gives no architecture, epochs or decoder variance for this experiment).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .cache import CachedResult, ResultCache
+from .data import DatasetMissing, load_dataset
+from .nets import VAE, residual_vae
+from .ood import auroc, elbo_score, iw_log_likelihood
+from .parallel import run_configs
+from .params import as_dict, as_list, describe, known, positive_seeds, tagged
+from .soft_introvae import GAMMA_R, Optimizers, soft_introvae_step, vae_step
+from .train import EpochBatches, fit, resolve_device, seed_everything
+
+#: Table 7's pairs [P]: in-distribution dataset -> OOD dataset.
+PAIRS = {"mnist": "fashion-mnist", "fashion-mnist": "mnist", "cifar10": "svhn", "svhn": "cifar10"}
+METHODS = ("vae", "sintrovae")
+METHOD_LABELS = {"vae": "VAE", "sintrovae": "Soft-IntroVAE"}
+IMAGE_SHAPES = {"mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32),
+                "svhn": (3, 32, 32)}
+
+
+@dataclass(frozen=True)
+class OODConfig:
+    """One trained model (in-distribution dataset x method x seed) and its scores."""
+
+    dataset: str = tagged("cifar10", "P", "in-distribution dataset; its OOD partner is Table 7's")
+    method: str = tagged("sintrovae", "P", "vae or sintrovae")
+    channels: tuple = tagged((64, 128, 256), "C", "residual widths: (64,128,256) 32x32, (64,128) 28x28")
+    zdim: int = tagged(128, "C", "latent size: 128 for 32x32, 32 for 28x28")
+    batch_size: int = tagged(32, "C", "32 for 32x32, 128 for 28x28")
+    epochs: int = tagged(220, "P", "220 (CIFAR-10, §9.2.2); 200 for 28x28 [C README]; SVHN as CIFAR [A]")
+    lr: float = tagged(2e-4, "C", "Adam learning rate of encoder and decoder")
+    beta_rec: float = tagged(1.0, "C", "reconstruction weight")
+    beta_kl: float = tagged(1.0, "C", "KL weight of real data")
+    beta_neg: float = tagged(256.0, "C", "KL weight of the fakes inside exp(ELBO)")
+    gamma_r: float = tagged(GAMMA_R, "P", "decoder weight of the fakes' reconstruction error")
+    n_train: int = tagged(0, "P", "training images; 0 = the whole train split")
+    eval_images: int = tagged(0, "P", "test images scored per dataset; 0 = the whole test split")
+    train_eval_images: int = tagged(10_000, "A", "in-distribution training images scored (Fig. 8)")
+    m_samples: int = tagged(5, "P", "importance samples of the log-likelihood (App. 9.7)")
+    seed: int = tagged(0, "A", "seeds torch, numpy and random before the model is built")
+
+    @property
+    def ood_dataset(self) -> str:
+        return PAIRS[self.dataset]
+
+    def validate(self) -> "OODConfig":
+        known((self.dataset,), tuple(PAIRS), "dataset")
+        known((self.method,), METHODS, "method")
+        for name in ("zdim", "batch_size", "epochs", "m_samples", "train_eval_images"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.n_train < 0 or self.eval_images < 0 or self.lr <= 0 or not self.channels:
+            raise ValueError("n_train and eval_images must be >= 0, lr positive, channels non-empty")
+        size = IMAGE_SHAPES[self.dataset][1]
+        if size % 2 ** len(self.channels):
+            raise ValueError(f"{len(self.channels)} residual stages do not divide the {size}px images")
+        return self
+
+
+def paper_config(dataset: str, method: str, **changes) -> OODConfig:
+    """spec §3.2's settings for the dataset's image size [C], then `changes`."""
+    small = IMAGE_SHAPES[dataset][1] == 28
+    base = OODConfig(dataset=dataset, method=method, channels=(64, 128) if small else (64, 128, 256),
+                     zdim=32 if small else 128, batch_size=128 if small else 32,
+                     epochs=200 if small else 220)
+    return dataclasses.replace(base, **changes).validate()
+
+
+# ------------------------------------------------------------------------------------ profiles
+
+@dataclass(frozen=True)
+class OODProfile:
+    name: str
+    datasets: tuple      # in-distribution datasets (one Table 7 row each)
+    methods: tuple
+    seeds: tuple
+    small: dict          # changes for 28x28 datasets
+    large: dict          # changes for 32x32 datasets
+    why: str = ""
+
+
+FULL = OODProfile("full", datasets=tuple(PAIRS), methods=METHODS, seeds=(0, 1, 2), small={}, large={},
+                  why="All four pairs, the paper's epochs and the code's networks, 3 seeds [P]. A GPU job.")
+
+QUICK = OODProfile(
+    "quick", datasets=("mnist", "fashion-mnist", "cifar10"), methods=METHODS, seeds=(0,),
+    # [A] residual widths / 4, 10k training images, 2 epochs, 2000 test images per dataset
+    small=dict(channels=(16, 32), n_train=10_000, epochs=2, eval_images=2000, train_eval_images=2000),
+    large=dict(channels=(16, 32, 64), zdim=64, batch_size=64, n_train=10_000, epochs=2,
+               eval_images=2000, train_eval_images=2000),
+    why="MNIST<->Fashion-MNIST and CIFAR-10->SVHN on the offline subsets (SVHN's training split is "
+        "not offline), residual widths divided by 4, 10k training images, 2 epochs, 2000 test "
+        "images per dataset, one seed.",
+)
+
+PROFILES = {"quick": QUICK, "full": FULL}
+
+
+@dataclass(frozen=True)
+class OODPlan:
+    profile: OODProfile
+    runs: tuple          # every config to train
+    skipped: dict        # in-distribution dataset -> why its pair is not run
+
+
+def available(dataset: str, split: str) -> str:
+    """'' when the split loads, else the DatasetMissing message."""
+    try:
+        load_dataset(dataset, split, limit=1)
+        return ""
+    except DatasetMissing as err:
+        return str(err)
+
+
+def make_plan(profile: str = "quick", datasets=None, methods=None, seeds=None,
+              overrides: dict | None = None, check_data: bool = True) -> OODPlan:
+    """Validate the parameters and list the runs. A pair whose data is missing is skipped with
+    the loader's message (the notebook reports it as "not run")."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    prof = PROFILES[profile]
+    overrides = as_dict(overrides, "overrides")
+    unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(OODConfig)})
+    if unknown:
+        raise ValueError(f"unknown override(s) {unknown}")
+    if "channels" in overrides:
+        overrides["channels"] = tuple(overrides["channels"])
+    datasets = known(as_list(datasets, "datasets") or prof.datasets, tuple(PAIRS), "dataset")
+    methods = known(as_list(methods, "methods") or prof.methods, METHODS, "method")
+    seeds = positive_seeds(prof.seeds if seeds is None else as_list(seeds, "seeds"))
+    runs, skipped = [], {}
+    for ds in datasets:
+        missing = [m for m in (available(ds, "train"), available(PAIRS[ds], "test")) if m] if check_data else []
+        if missing:
+            skipped[ds] = " ".join(missing)
+            continue
+        changes = prof.small if IMAGE_SHAPES[ds][1] == 28 else prof.large
+        runs += [paper_config(ds, m, seed=s, **{**changes, **overrides}) for m in methods for s in seeds]
+    return OODPlan(prof, tuple(runs), skipped)
+
+
+def settings_table(config: OODConfig) -> pd.DataFrame:
+    return describe(config)
+
+
+# ------------------------------------------------------------------------------ train, score
+
+def build_model(config: OODConfig) -> VAE:
+    return residual_vae(IMAGE_SHAPES[config.dataset], config.zdim, config.channels)
+
+
+def train_ood(config: OODConfig, device="auto", progress: bool = True) -> tuple[VAE, pd.DataFrame]:
+    """Adam on encoder and decoder; the plain ELBO (VAE) or the Soft-IntroVAE step with
+    s = 1 / input dimension and no warm-up [C]."""
+    config.validate()
+    device = resolve_device(device)
+    x, _ = load_dataset(config.dataset, "train", limit=config.n_train or None)
+    x = x.to(device)
+    seed_everything(config.seed)
+    model = build_model(config).to(device).train()
+    opt = Optimizers(torch.optim.Adam(model.encoder.parameters(), lr=config.lr),
+                     torch.optim.Adam(model.decoder.parameters(), lr=config.lr))
+    c = config
+    if c.method == "vae":
+        step = lambda xb: vae_step(model, opt, xb, beta_rec=c.beta_rec, beta_kl=c.beta_kl)
+    else:
+        step = lambda xb: soft_introvae_step(model, opt, xb, beta_rec=c.beta_rec, beta_kl=c.beta_kl,
+                                             beta_neg=c.beta_neg, gamma_r=c.gamma_r)
+    batches = EpochBatches(len(x), c.batch_size, c.seed)
+    history = fit(lambda idx, i: step(x[idx]), batches, c.epochs * batches.per_epoch,
+                  log_every=max(1, batches.per_epoch // 4), progress=progress,
+                  desc=f"{METHOD_LABELS[c.method]} {c.dataset}")
+    return model.eval(), history
+
+
+@torch.no_grad()
+def evaluate_ood(model: VAE, config: OODConfig) -> tuple[dict, dict]:
+    """ELBO and IW log-likelihood of the in-distribution train and test images and the OOD test
+    images; AUROC (in-test vs OOD-test) for both scores; samples and reconstructions."""
+    device = next(model.parameters()).device
+    limit = config.eval_images or None
+    splits = {"in_train": load_dataset(config.dataset, "train", limit=config.train_eval_images)[0],
+              "in_test": load_dataset(config.dataset, "test", limit=limit)[0],
+              "ood": load_dataset(config.ood_dataset, "test", limit=limit)[0]}
+    arrays = {}
+    for name, x in splits.items():
+        g = torch.Generator(device=device).manual_seed(40_000 + config.seed)
+        x = x.to(device)
+        arrays[f"elbo_{name}"] = elbo_score(model, x, config.m_samples, generator=g).cpu().numpy()
+        arrays[f"iw_{name}"] = iw_log_likelihood(model, x, config.m_samples, generator=g).cpu().numpy()
+    metrics = {f"auroc_{s}": auroc(arrays[f"{s}_in_test"], arrays[f"{s}_ood"]) for s in ("elbo", "iw")}
+    metrics.update({f"mean_{k}": float(np.mean(v)) for k, v in arrays.items()})
+    g = torch.Generator(device=device).manual_seed(50_000 + config.seed)
+    arrays["samples"] = model.decoder(torch.randn(32, config.zdim, generator=g, device=device)).cpu().numpy()
+    x = splits["in_test"][:16].to(device)
+    arrays["recon_input"] = x.cpu().numpy()
+    arrays["recon"] = model.decoder(model.encoder(x)[0]).cpu().numpy()
+    return metrics, arrays
+
+
+@dataclass
+class OODRun:
+    config: OODConfig
+    model: VAE
+    history: pd.DataFrame
+    metrics: dict
+    arrays: dict
+    from_cache: bool
+    seconds: float
+
+
+def run_ood(config: OODConfig, device="auto", cache: ResultCache | None = None,
+            progress: bool = True) -> OODRun:
+    """Train and score `config`, or load both from the cache."""
+    config.validate()
+    cache = cache or ResultCache()
+    start = time.perf_counter()
+    stored = cache.load(config)
+    if stored is not None:
+        model = build_model(config)
+        model.load_state_dict(stored.state_dict)
+        return OODRun(config, model.eval(), stored.history, stored.metrics, stored.arrays, True,
+                      time.perf_counter() - start)
+    model, history = train_ood(config, device, progress)
+    metrics, arrays = evaluate_ood(model, config)
+    metrics["train_seconds"] = time.perf_counter() - start
+    state = {k: v.cpu() for k, v in model.state_dict().items()}
+    cache.save(config, CachedResult(state, history, metrics, arrays))
+    return OODRun(config, model.cpu(), history, metrics, arrays, False, time.perf_counter() - start)
+
+
+def _cost(config: OODConfig) -> float:
+    per_image = {"vae": 1.0, "sintrovae": 5.0}[config.method] * (4.0 if IMAGE_SHAPES[config.dataset][0] == 3 else 1.0)
+    return per_image * config.epochs * (config.n_train or 60_000)
+
+
+def run_plan(plan: OODPlan, device="auto", jobs: int = 1, cache: ResultCache | None = None,
+             progress: bool = True) -> dict[OODConfig, OODRun]:
+    return run_configs(list(plan.runs), run_ood, device, jobs, cache, progress, cost=_cost)
