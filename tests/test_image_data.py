@@ -64,12 +64,30 @@ def test_image_folder_missing_names_the_folder(tmp_path):
         load_image_folder("svhn", "train", root=tmp_path)
 
 
+def test_image_folder_keeps_the_official_order_when_files_are_named_by_index(tmp_path):
+    """`limit` must take the first images of the release, not the first classes."""
+    import numpy as np
+    from PIL import Image
+
+    from companion.data import load_image_folder
+
+    for index, cls in enumerate(["b", "a", "b", "a", "c"]):
+        d = tmp_path / "toyset" / "test" / cls
+        d.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.full((4, 4, 3), index, dtype=np.uint8)).save(d / f"{index}_{cls}.png")
+    x, y, classes = load_image_folder("toyset", "test", root=tmp_path, limit=3)
+    assert classes == ["a", "b", "c"]
+    assert y.tolist() == [1, 0, 1]  # b, a, b: indices 0, 1, 2
+    assert (x[:, 0, 0, 0] * 255).round().tolist() == [0.0, 1.0, 2.0]
+
+
 @pytest.mark.skipif(not (SHARED / "cifar10_png" / "test").exists(), reason="offline CIFAR-10 copy not present")
 def test_offline_cifar10_layout():
     from companion.data import load_image_folder
 
-    x, y, classes = load_image_folder("cifar10", "test", root=SHARED, limit=16)
-    assert x.shape == (16, 3, 32, 32) and len(classes) == 10
+    x, y, classes = load_image_folder("cifar10", "test", root=SHARED, limit=200)
+    assert x.shape == (200, 3, 32, 32) and len(classes) == 10
+    assert len(y.unique()) == 10  # the first 200 of the official order hold every class
 
 
 @pytest.mark.parametrize("name, folders", [("cifar10", ("cifar10_png/train", "cifar10")),

@@ -61,3 +61,12 @@ def test_residual_nets_shapes_for_both_image_sizes(shape, channels):
     # spec §4.1: 28x28 with widths (64, 128) ends at 128 x 7 x 7; 32x32 with three widths at 4 x 4
     side = 7 if shape[1] == 28 else 4
     assert m.encoder.map_shape == m.decoder.map_shape == (channels[-1], side, side)
+
+
+def test_mlp_vae_for_the_quick_28px_models():
+    from companion.nets import image_mlp_vae
+
+    m = image_mlp_vae((1, 28, 28), 32)
+    x = torch.rand(3, 1, 28, 28)
+    mu, _ = m.encoder(x)
+    assert mu.shape == (3, 32) and m.decoder(mu).shape == x.shape and m.zdim == 32

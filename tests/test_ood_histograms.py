@@ -25,7 +25,8 @@ def test_quick_plan_runs_three_pairs_with_both_methods(offline_data):
     assert [(c.dataset, c.method) for c in plan.runs] == [
         (d, m) for d in ("mnist", "fashion-mnist", "cifar10") for m in ("vae", "sintrovae")]
     cifar = [c for c in plan.runs if c.dataset == "cifar10"][0]
-    assert cifar.ood_dataset == "svhn" and cifar.channels == (16, 32, 64)
+    assert cifar.ood_dataset == "svhn" and cifar.channels == (16, 32, 64) and cifar.arch == "residual"
+    assert {c.arch for c in plan.runs if c.dataset != "cifar10"} == {"mlp"}
     assert plan.skipped == {}
 
 
@@ -68,3 +69,13 @@ def test_tiny_runs_score_and_cache(offline_data, tmp_path):
         again = ood.run_ood(cfg, "cpu", cache, progress=False)
         assert again.from_cache and again.metrics == run.metrics
     assert "kl_fake" in run.history.columns  # Soft-IntroVAE logs its fakes' KL
+
+
+def test_settings_table_flags_what_the_profile_changed_against_the_image_size_setting():
+    quick = ood.make_plan("quick", datasets=["mnist"], methods=["vae"], check_data=False).runs[0]
+    table = ood.settings_table(quick)
+    assert table.loc["zdim", "source"] == "[C]"  # 32 is spec §3.2's setting for 28x28
+    assert table.loc["arch", "source"] == "[A] (C: residual)"
+    assert table.loc["epochs", "source"].startswith("[A] (P: 200)")
+    full = ood.make_plan("full", datasets=["cifar10"], methods=["vae"], seeds=[0], check_data=False).runs[0]
+    assert not ood.settings_table(full).source.str.startswith("[A] (").any()  # nothing changed

@@ -157,13 +157,21 @@ def load_images(name: str, split: str = "train", root: str | Path | None = None,
 IMAGE_FOLDERS = {"cifar10": "cifar10_png", "svhn": "svhn_png"}
 
 
+def _official_index(sample) -> int | None:
+    """The leading integer of a file name such as `123_cat.png` or `123.png`, else None."""
+    digits = Path(sample[0]).stem.split("_")[0]
+    return int(digits) if digits.isdigit() else None
+
+
 def load_image_folder(name: str, split: str = "test", root: str | Path | None = None,
                       limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
     """Images stored as `<root>/<folder>/<split>/<class>/*.png` (how the offline CIFAR-10 and
     SVHN copies, and user-supplied CelebA or Imagenette, are laid out).
 
-    Returns (images float32 in [0, 1], [N, C, H, W]; labels [N]; class names). `limit` keeps the
-    first N files in ImageFolder's (sorted) order.
+    Returns (images float32 in [0, 1], [N, C, H, W]; labels [N]; class names). Files named by
+    their index in the official release (`<index>_<class>.png`, `<index>.png`, each index once)
+    come in that order, so `limit` keeps the first N images as torchvision would, not the first
+    classes; other names keep ImageFolder's sorted order.
     """
     import numpy as np
     from PIL import Image
@@ -178,7 +186,10 @@ def load_image_folder(name: str, split: str = "test", root: str | Path | None = 
             f"there as {folder}/<class>/*.png, or set {DATA_ENV} to a folder that already holds "
             f"{folder_name}/{split}/ (for example ../shared/data, offline).")
     ds = ImageFolder(str(folder))
-    samples = ds.samples[:limit] if limit else ds.samples
+    indices = [_official_index(s) for s in ds.samples]
+    unique = None not in indices and len(set(indices)) == len(indices)
+    samples = [s for _, s in sorted(zip(indices, ds.samples))] if unique else ds.samples
+    samples = samples[:limit] if limit else samples
     if not samples:
         raise DatasetMissing(f"{folder} holds no images in <class>/ sub-folders")
     # PNG decoding is per file by nature; the conversion to float happens once for the stack

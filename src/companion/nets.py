@@ -225,3 +225,26 @@ class ResDecoder(nn.Module):
 def residual_vae(image_shape: tuple, zdim: int, channels: tuple) -> VAE:
     """The encoder/decoder pair of spec §4.1 in the `VAE` container the update steps take."""
     return VAE(ResEncoder(image_shape, zdim, channels), ResDecoder(image_shape, zdim, channels))
+
+
+class _Unflatten(nn.Module):
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return x.view(-1, *self.shape)
+
+
+def image_mlp_vae(image_shape: tuple, zdim: int, hidden: tuple = (512, 256)) -> VAE:
+    """A fully connected VAE on flattened images with a linear decoder output (the small network
+    of the OOD quick profile [A, spec soft_introvae §6.3]): 784-512-256-(2 x zdim) and its mirror."""
+    d = int(torch.tensor(image_shape).prod())
+    encoder = ImageMLPEncoder(image_shape, zdim, hidden)
+    widths = [zdim, *reversed(hidden)]
+    layers: list[nn.Module] = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    decoder = nn.Sequential(*layers, nn.Linear(widths[-1], d), _Unflatten(image_shape))
+    decoder.zdim = zdim
+    return VAE(encoder, decoder)

@@ -28,6 +28,10 @@ def _worker(run_one, config, device: str, cache_root: str):
     return config, time.perf_counter() - start
 
 
+def _worker_task(args):
+    return _worker(*args)
+
+
 def run_configs(configs, run_one, device="auto", jobs: int = 1, cache: ResultCache | None = None,
                 progress: bool = True, cost=None) -> dict:
     """{config: run} for every config (duplicates run once). `cost(config)` orders the work."""
@@ -37,17 +41,24 @@ def run_configs(configs, run_one, device="auto", jobs: int = 1, cache: ResultCac
     timings = {}
     if jobs > 1 and len(todo) > 1:
         import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
 
         device = str(resolve_device(device))
         if cost is not None:
             todo.sort(key=cost, reverse=True)
-        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(_worker, run_one, c, device, str(cache.root)) for c in todo]
-            for fut in tqdm(as_completed(futures), total=len(futures), desc="runs",
-                            disable=not progress):
-                cfg, seconds = fut.result()
+        # a multiprocessing Pool rather than concurrent.futures: on an error or an interrupt
+        # (Ctrl-C in the notebook) `terminate` stops the workers instead of waiting for them
+        pool = mp.get_context("spawn").Pool(min(jobs, len(todo)))
+        try:
+            tasks = [(run_one, c, device, str(cache.root)) for c in todo]
+            for cfg, seconds in tqdm(pool.imap_unordered(_worker_task, tasks), total=len(tasks),
+                                     desc="runs", disable=not progress):
                 timings[cfg] = seconds
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
     runs = {}
     for cfg in configs:  # trains here when jobs == 1 (one progress bar per run), else loads
         r = run_one(cfg, device, cache, progress)

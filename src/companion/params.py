@@ -51,17 +51,19 @@ def tagged(default, source: str, doc: str):
     return field(default=default, metadata={"source": source, "doc": doc})
 
 
-def describe(config):
+def describe(config, reference=None):
     """Table of a config's fields: value, provenance tag and meaning. A value that differs
-    from the field's default (the paper's or the code's setting) is tagged [A] with the default."""
+    from the paper's or the code's setting (the field's default, or the same field of
+    `reference` where the setting depends on the experiment) is tagged [A] with that setting."""
     import pandas as pd
 
     rows = []
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
+        setting = f.default if reference is None else getattr(reference, f.name)
         source = f"[{f.metadata['source']}]"
-        if value != f.default:
-            source = f"[A] ({f.metadata['source']}: {f.default})"
+        if value != setting:
+            source = f"[A] ({f.metadata['source']}: {setting})"
         rows.append({"field": f.name, "value": str(value), "source": source,
                      "meaning": f.metadata["doc"]})
     return pd.DataFrame(rows).set_index("field")
