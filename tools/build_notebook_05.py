@@ -86,7 +86,20 @@ code(r"""for size in (28, 32):
         display(ood.settings_table(first).drop(index=["dataset", "method", "seed"]))"""),
 md(r"""### Why the quick profile looks like this
 
-QUICK_WHY"""),
+The paper trains each model for 200–220 epochs on a GPU; two CPU cores allow minutes. What this profile changes, and what was measured
+on this kind of machine (2 cores, one torch thread per training process) to choose it [A]:
+
+* **MNIST ↔ Fashion-MNIST: a fully connected VAE** (784-512-256-(2×32) and its mirror, linear output, spec §6.3) for both methods, all
+  60k training images, **8 epochs at learning rate 1e-3** (the paper's 2e-4 learns too slowly for a few epochs). The narrow residual net
+  (widths 16, 32) was slower (189 s for 2 epochs) and *worse* (MNIST→Fashion-MNIST AUROC 0.874 vs 0.937 for the MLP VAE). The MLP VAE's
+  AUROC levels off: 0.893 after 3 epochs at 2e-4, 0.910 at 1e-3, 0.937 after 8 epochs, 0.936 after 10 epochs at 2e-4. One Soft-IntroVAE
+  step costs about 4 VAE steps (~4 min per 28×28 model).
+* **CIFAR-10 → SVHN: the residual net with its widths divided by 4** (16, 32, 64), latent 64, batch 64, **2 epochs** of the 10k
+  CIFAR-10 training images in the offline copy (SVHN's training split is not offline, so SVHN → CIFAR-10 waits for the full profile).
+  The VAE's failure on SVHN shows after this budget; whether Soft-IntroVAE fixes it needs the paper's budget (the claim below says so).
+* **2000 test images per dataset** (the first 2000 in the official order; every class appears) and 2000 training images for Fig. 8.
+
+One seed, so Table 7 has no ± here. `-p profile full` runs all four pairs with the paper's networks and epochs and 3 seeds (a GPU job)."""),
 md(r"""## Training and scoring"""),
 code(r"""# NBVAL_IGNORE_OUTPUT
 runs = ood.run_plan(plan, device=device, jobs=jobs)
@@ -125,7 +138,21 @@ save_table(ct, out, "claims")
 display(ct)"""),
 code(r"""for c in claims:
     print(f"{c.verdict:10s} {c.claim}")"""),
-md(r"""READING"""),
+md(r"""## Reading the committed quick run
+
+* **MNIST ↔ Fashion-MNIST.** Both methods separate the pair, below the paper's ≈0.99 after 8 epochs of a small MLP: VAE 0.937 and 0.974,
+  Soft-IntroVAE 0.961 and 0.979 (AUROC of the ELBO). Soft-IntroVAE ranks at least as well as the VAE in both directions, as in Table 7.
+  The VAE's MNIST → Fashion-MNIST row misses the 0.95 line and the claim says FAIL: at this budget the MLP VAE levels off near 0.94
+  (0.936 after 10 epochs); the paper's residual nets train for 200 epochs. In Fig. 8 the Fashion-MNIST histogram has a long left tail
+  and a right shoulder under the MNIST peak. The VAE's score of a Fashion-MNIST image follows how much ink it has (correlation −0.93
+  with the mean pixel over these 2000 images, measured once outside the notebook); the 19 % that score above MNIST's 5th percentile are
+  mostly sandals and sneakers, with 40 % of the ink of the rest.
+* **CIFAR-10 → SVHN.** The VAE reproduces the failure the paper starts from: SVHN digits get the *higher* likelihood (AUROC 0.217; paper
+  0.378), and Fig. 8(a)'s SVHN histogram sits to the right of CIFAR-10's. Soft-IntroVAE after 2 epochs of 10k images still ranks like
+  the VAE (0.215) although its encoder already gives its fakes more KL than real images (kl_fake − kl_real = +5.8 at the end). The
+  paper's 0.9987 comes after 220 epochs of 50k images; this row needs the full profile (a GPU) and is reported as FAIL here, not hidden.
+* Train and test histograms coincide for every model, so the scores do not reflect memorised training images. The IW (M = 5) and ELBO
+  AUROCs agree to within 0.01 everywhere."""),
 code(r"""# NBVAL_IGNORE_OUTPUT
 print("Files written:")
 for f in sorted(out.iterdir()):
