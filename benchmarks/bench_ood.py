@@ -5,8 +5,9 @@
 Training: the VAE step and the Soft-IntroVAE step (`soft_introvae.soft_introvae_step`, the
 function notebook 01 uses) on the residual conv nets of spec §4.1 (the paper's widths and the
 quick profile's narrow ones) and on the quick MLP. Scoring: the ELBO and the M = 5
-importance-weighted log-likelihood (`companion.ood`). Random [0, 1] images of the right shape are
-used (the values do not change the cost); steps are timed after a warm-up. Nothing is asserted.
+importance-weighted log-likelihood from the same draws (`companion.ood.ood_scores`). Random [0, 1] images of the right shape are
+used (the values do not change the cost); steps are timed after a warm-up, for at most --steps
+steps or about 20 s each. Nothing is asserted.
 """
 
 import argparse
@@ -16,7 +17,7 @@ import pandas as pd
 import torch
 
 from companion.nets import image_mlp_vae, residual_vae
-from companion.ood import elbo_score, iw_log_likelihood
+from companion.ood import ood_scores
 from companion.soft_introvae import Optimizers, soft_introvae_step, vae_step
 
 SETUPS = {  # name -> (image shape, zdim, builder, batch)
@@ -32,15 +33,16 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def timed(fn, repeats, device):
-    fn()  # warm-up
+def timed(fn, max_repeats, device, budget_s=20.0):
+    """Seconds per call: one warm-up call, then up to `max_repeats` calls or `budget_s` seconds."""
     fn()
     sync(device)
-    start = time.perf_counter()
-    for _ in range(repeats):
+    start, n = time.perf_counter(), 0
+    while n < max_repeats and (n < 2 or time.perf_counter() - start < budget_s):
         fn()
+        n += 1
     sync(device)
-    return (time.perf_counter() - start) / repeats
+    return (time.perf_counter() - start) / n
 
 
 def measure(name, threads, steps, device):
@@ -57,8 +59,7 @@ def measure(name, threads, steps, device):
         lambda: soft_introvae_step(model, opt, x, beta_rec=1.0, beta_kl=1.0, beta_neg=256.0), steps, device)
     model.eval()
     xs = torch.rand(500, *shape, device=device)
-    row["ELBO score M=5, img/s"] = len(xs) / timed(lambda: elbo_score(model, xs, 5), 2, device)
-    row["IW log-lik. M=5, img/s"] = len(xs) / timed(lambda: iw_log_likelihood(model, xs, 5), 2, device)
+    row["scoring (ELBO + IW, M=5), img/s"] = len(xs) / timed(lambda: ood_scores(model, xs, 5), 3, device)
     return row
 
 
@@ -71,10 +72,13 @@ def main():
     args = parser.parse_args()
     device = torch.device(args.device)
     names = [n for n in SETUPS if not args.only or any(o in n for o in args.only)]
-    rows = [measure(n, t, args.steps, device) for n in names for t in args.threads]
-    table = pd.DataFrame(rows).round(0)
-    print(f"device {device}, torch {torch.__version__}")
-    print(table.to_markdown(index=False))
+    print(f"device {device}, torch {torch.__version__}", flush=True)
+    rows = []
+    for n in names:
+        for t in args.threads:
+            rows.append(measure(n, t, args.steps, device))
+            print(rows[-1], flush=True)
+    print(pd.DataFrame(rows).round(0).to_markdown(index=False))
 
 
 if __name__ == "__main__":

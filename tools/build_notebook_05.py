@@ -147,9 +147,9 @@ md(r"""## Reading the committed quick run
   and a right shoulder under the MNIST peak. The VAE's score of a Fashion-MNIST image follows how much ink it has (correlation −0.93
   with the mean pixel over these 2000 images, measured once outside the notebook); the 19 % that score above MNIST's 5th percentile are
   mostly sandals and sneakers, with 40 % of the ink of the rest.
-* **CIFAR-10 → SVHN.** The VAE reproduces the failure the paper starts from: SVHN digits get the *higher* likelihood (AUROC 0.217; paper
+* **CIFAR-10 → SVHN.** The VAE reproduces the failure the paper starts from: SVHN digits get the *higher* likelihood (AUROC 0.219; paper
   0.378), and Fig. 8(a)'s SVHN histogram sits to the right of CIFAR-10's. Soft-IntroVAE after 2 epochs of 10k images still ranks like
-  the VAE (0.215) although its encoder already gives its fakes more KL than real images (kl_fake − kl_real = +5.8 at the end). The
+  the VAE (0.214) although its encoder already gives its fakes more KL than real images (kl_fake − kl_real = +5.8 at the end). The
   paper's 0.9987 comes after 220 epochs of 50k images; this row needs the full profile (a GPU) and is reported as FAIL here, not hidden.
 * Train and test histograms coincide for every model, so the scores do not reflect memorised training images. The IW (M = 5) and ELBO
   AUROCs agree to within 0.01 everywhere."""),

@@ -5,4 +5,4 @@ networks, objectives, the training loop, metrics, plots, the papers' reported nu
 the results cache and the notebook runner.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

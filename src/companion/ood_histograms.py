@@ -24,7 +24,7 @@ import torch
 from .cache import CachedResult, ResultCache
 from .data import DatasetMissing, load_dataset
 from .nets import VAE, image_mlp_vae, residual_vae
-from .ood import auroc, elbo_score, iw_log_likelihood
+from .ood import auroc, ood_scores
 from .parallel import run_configs
 from .params import as_dict, as_list, describe, known, positive_seeds, tagged
 from .soft_introvae import GAMMA_R, Optimizers, soft_introvae_step, vae_step
@@ -215,9 +215,8 @@ def evaluate_ood(model: VAE, config: OODConfig) -> tuple[dict, dict]:
     arrays = {}
     for name, x in splits.items():
         g = torch.Generator(device=device).manual_seed(40_000 + config.seed)
-        x = x.to(device)
-        arrays[f"elbo_{name}"] = elbo_score(model, x, config.m_samples, generator=g).cpu().numpy()
-        arrays[f"iw_{name}"] = iw_log_likelihood(model, x, config.m_samples, generator=g).cpu().numpy()
+        scores = ood_scores(model, x.to(device), config.m_samples, generator=g)
+        arrays.update({f"{score}_{name}": v.cpu().numpy() for score, v in scores.items()})
     metrics = {f"auroc_{s}": auroc(arrays[f"{s}_in_test"], arrays[f"{s}_ood"]) for s in ("elbo", "iw")}
     metrics.update({f"mean_{k}": float(np.mean(v)) for k, v in arrays.items()})
     g = torch.Generator(device=device).manual_seed(50_000 + config.seed)
