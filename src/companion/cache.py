@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,3 +96,35 @@ class ResultCache:
 def _save_npz(path, arrays):
     with open(path, "wb") as fh:  # a file handle keeps numpy from appending ".npz" to the name
         np.savez_compressed(fh, **arrays)
+
+
+@dataclass
+class TrainedRun:
+    """A trained model with its history, metrics and the arrays the figures draw."""
+
+    config: object
+    model: torch.nn.Module
+    history: pd.DataFrame
+    metrics: dict
+    arrays: dict
+    from_cache: bool
+    seconds: float
+
+
+def cached_run(config, cache: ResultCache | None, build_model, train_and_evaluate,
+               run_cls=TrainedRun):
+    """`config`'s run loaded from the cache (its model rebuilt by `build_model(config)`), or made by
+    `train_and_evaluate()` -> (model, history, metrics, arrays), stored, and returned on the CPU.
+    Every experiment module trains through this, so a re-run retrains nothing."""
+    cache = cache or ResultCache()
+    start = time.perf_counter()
+    stored = cache.load(config)
+    if stored is not None:
+        model = build_model(config)
+        model.load_state_dict(stored.state_dict)
+        return run_cls(config, model.eval(), stored.history, stored.metrics, stored.arrays, True,
+                       time.perf_counter() - start)
+    model, history, metrics, arrays = train_and_evaluate()
+    state = {k: v.cpu() for k, v in model.state_dict().items()}
+    cache.save(config, CachedResult(state, history, metrics, arrays))
+    return run_cls(config, model.cpu(), history, metrics, arrays, False, time.perf_counter() - start)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .cache import CachedResult, ResultCache
+from .cache import ResultCache, TrainedRun, cached_run
 from .data import DatasetMissing, load_dataset
 from .nets import VAE, image_mlp_vae, residual_vae
 from .ood import auroc, ood_scores
@@ -227,35 +227,21 @@ def evaluate_ood(model: VAE, config: OODConfig) -> tuple[dict, dict]:
     return metrics, arrays
 
 
-@dataclass
-class OODRun:
-    config: OODConfig
-    model: VAE
-    history: pd.DataFrame
-    metrics: dict
-    arrays: dict
-    from_cache: bool
-    seconds: float
+class OODRun(TrainedRun):
+    """A trained OOD model with its history, scores (arrays) and AUROCs (metrics)."""
 
 
 def run_ood(config: OODConfig, device="auto", cache: ResultCache | None = None,
             progress: bool = True) -> OODRun:
     """Train and score `config`, or load both from the cache."""
-    config.validate()
-    cache = cache or ResultCache()
-    start = time.perf_counter()
-    stored = cache.load(config)
-    if stored is not None:
-        model = build_model(config)
-        model.load_state_dict(stored.state_dict)
-        return OODRun(config, model.eval(), stored.history, stored.metrics, stored.arrays, True,
-                      time.perf_counter() - start)
-    model, history = train_ood(config, device, progress)
-    metrics, arrays = evaluate_ood(model, config)
-    metrics["train_seconds"] = time.perf_counter() - start
-    state = {k: v.cpu() for k, v in model.state_dict().items()}
-    cache.save(config, CachedResult(state, history, metrics, arrays))
-    return OODRun(config, model.cpu(), history, metrics, arrays, False, time.perf_counter() - start)
+    def train_and_evaluate():
+        start = time.perf_counter()
+        model, history = train_ood(config, device, progress)
+        metrics, arrays = evaluate_ood(model, config)
+        metrics["train_seconds"] = time.perf_counter() - start  # training and scoring
+        return model, history, metrics, arrays
+
+    return cached_run(config.validate(), cache, build_model, train_and_evaluate, OODRun)
 
 
 def _cost(config: OODConfig) -> float:

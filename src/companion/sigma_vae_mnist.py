@@ -24,7 +24,7 @@ import pandas as pd
 import torch
 
 from .aggregate_posterior import exact_aggregate_log_density, fit_gmm, kl_to_standard_normal
-from .cache import CachedResult, ResultCache
+from .cache import ResultCache, TrainedRun, cached_run
 from .data import data_root, load_images
 from .feature_classifier import (CLASSIFIER_LABEL, INCEPTION_LABEL, ClassifierConfig,
                                  inception_features, train_classifier)
@@ -304,15 +304,8 @@ def train_sigma(config: SigmaConfig, device="auto", progress: bool = True,
     return model.eval(), history
 
 
-@dataclass
-class SigmaRun:
-    config: SigmaConfig
-    model: SigmaVAE
-    history: pd.DataFrame
-    metrics: dict
-    arrays: dict
-    from_cache: bool
-    seconds: float
+class SigmaRun(TrainedRun):
+    """A trained sigma-VAE with its history, metrics and the arrays the figures draw."""
 
     @property
     def label(self) -> str:
@@ -375,28 +368,23 @@ def run_sigma(config: SigmaConfig, device="auto", cache: ResultCache | None = No
               progress: bool = True) -> SigmaRun:
     """Train and evaluate `config`, or load both from the cache. A stage-2 config continues
     from its stage-1 model, itself run (or loaded) through the cache."""
-    config.validate()
     cache = cache or ResultCache()
-    start = time.perf_counter()
-    stored = cache.load(config)
-    model = build_model(config)
-    if stored is not None:
-        model.load_state_dict(stored.state_dict)
-        return SigmaRun(config, model.eval(), stored.history, stored.metrics, stored.arrays, True,
-                        time.perf_counter() - start)
-    if config.stage2_epochs:
-        first = run_sigma(stage_one(config), device, cache, progress)
-        model, history = train_sigma(config, device, progress, stage_one_model=first.model)
-        history = pd.concat([first.history, history], ignore_index=True)
-    else:
-        model, history = train_sigma(config, device, progress)
-    train_seconds = time.perf_counter() - start
-    features, fd_label, note = feature_function(config, cache)
-    metrics, arrays = evaluate_sigma(model, config, features, fd_label)
-    metrics.update(train_seconds=train_seconds, fd_note=note)
-    state = {k: v.cpu() for k, v in model.state_dict().items()}
-    cache.save(config, CachedResult(state, history, metrics, arrays))
-    return SigmaRun(config, model.cpu(), history, metrics, arrays, False, time.perf_counter() - start)
+
+    def train_and_evaluate():
+        start = time.perf_counter()
+        if config.stage2_epochs:
+            first = run_sigma(stage_one(config), device, cache, progress)
+            model, history = train_sigma(config, device, progress, stage_one_model=first.model)
+            history = pd.concat([first.history, history], ignore_index=True)
+        else:
+            model, history = train_sigma(config, device, progress)
+        train_seconds = time.perf_counter() - start
+        features, fd_label, note = feature_function(config, cache)
+        metrics, arrays = evaluate_sigma(model, config, features, fd_label)
+        metrics.update(train_seconds=train_seconds, fd_note=note)
+        return model, history, metrics, arrays
+
+    return cached_run(config.validate(), cache, build_model, train_and_evaluate, SigmaRun)
 
 
 def _cost(config: SigmaConfig) -> float:

@@ -10,13 +10,12 @@ and stores both in the results cache, so the same config never trains twice.
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass
 
 import pandas as pd
 import torch
 
-from .cache import CachedResult, ResultCache
+from .cache import ResultCache, TrainedRun, cached_run
 from .data import EIGHT_GAUSSIANS_STD, TOY_DATASETS, check_toy_name, eight_gaussians_centres, \
     sample_toy, toy_box
 from .metrics import energy, gnelbo, grid_points, histogram_metrics, modes_covered, \
@@ -232,17 +231,8 @@ def _step_function(config: ToyConfig, model: VAE, opt: Optimizers):
     return lambda x, i: vae_step(model, opt, x, **warm) if i < c.num_vae else main(x)
 
 
-@dataclass
-class ToyRun:
-    """A trained model with its history, metrics and the arrays the figures draw."""
-
-    config: ToyConfig
-    model: VAE
-    history: pd.DataFrame
-    metrics: dict
-    arrays: dict
-    from_cache: bool
-    seconds: float
+class ToyRun(TrainedRun):
+    """A trained 2D model with its history, metrics and the arrays the figures draw."""
 
 
 def train_toy(config: ToyConfig, device="auto", progress: bool = True) -> tuple[VAE, pd.DataFrame]:
@@ -308,20 +298,11 @@ def evaluate_toy(model: VAE, config: ToyConfig) -> tuple[dict, dict]:
 def run_toy(config: ToyConfig, device="auto", cache: ResultCache | None = None,
             progress: bool = True) -> ToyRun:
     """Train and evaluate `config`, or load both from the cache when it was run before."""
-    config.validate()
-    cache = cache or ResultCache()
-    start = time.perf_counter()
-    stored = cache.load(config)
-    if stored is not None:
-        model = build_model(config)
-        model.load_state_dict(stored.state_dict)
-        return ToyRun(config, model.eval(), stored.history, stored.metrics, stored.arrays, True,
-                      time.perf_counter() - start)
-    model, history = train_toy(config, device, progress)
-    metrics, arrays = evaluate_toy(model, config)
-    state = {k: v.cpu() for k, v in model.state_dict().items()}
-    cache.save(config, CachedResult(state, history, metrics, arrays))
-    return ToyRun(config, model.cpu(), history, metrics, arrays, False, time.perf_counter() - start)
+    def train_and_evaluate():
+        model, history = train_toy(config, device, progress)
+        return (model, history, *evaluate_toy(model, config))
+
+    return cached_run(config.validate(), cache, build_model, train_and_evaluate, ToyRun)
 
 
 # --------------------------------------------------------------------------- running many runs
