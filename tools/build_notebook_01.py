@@ -4,12 +4,7 @@ The notebook is the source users read; this script keeps its cells reviewable as
 Run it, then execute the notebook (`companion regenerate --only 01`) to store the outputs.
 """
 
-import sys
-from pathlib import Path
-
-import nbformat as nbf
-
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+from notebook_cells import code, files_written_cell, md, write_notebook
 
 cells = [
 md(r"""# Soft-IntroVAE on 2D toy densities
@@ -215,16 +210,7 @@ Measured when this notebook was committed (quick profile, CPU, seeds as above):
   mid-way from the ring to the modes and differ widely. IntroVAE with its best Table 5 betas also collapses to a blob in Fig. 2 after 5000 iterations —
   the instability the paper reports (§6.2: "training the original IntroVAE model was very difficult"). The paper's Fig. 3 needs the full budget.
 * **Table 2** is not tested in the quick profile; its values are printed beside the paper's as not comparable."""),
-code(r"""# NBVAL_IGNORE_OUTPUT
-print("Files written:")
-for f in sorted(out.iterdir()):
-    print(" ", f.name)"""),
+files_written_cell(),
 ]
 
-nb = nbf.v4.new_notebook(cells=cells, metadata={
-    "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-    "language_info": {"name": "python"},
-})
-path = Path(sys.argv[1] if len(sys.argv) > 1 else "notebooks/01_soft_introvae_2d.ipynb")
-nbf.write(nb, path)
-print("wrote", path)
+write_notebook(cells, "notebooks/01_soft_introvae_2d.ipynb")

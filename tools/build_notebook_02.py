@@ -4,12 +4,7 @@ The notebook is the source users read; this script keeps its cells reviewable as
 Run it, then execute the notebook (`companion regenerate --only 02`) to store the outputs.
 """
 
-import sys
-from pathlib import Path
-
-import nbformat as nbf
-
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+from notebook_cells import code, files_written_cell, md, write_notebook
 
 cells = [
 md(r"""# The σ² sweep: learned observation noise balances the ELBO
@@ -193,16 +188,7 @@ save_table(ct, out, "claims")
 display(ct)"""),
 code(r"""for c in claims:
     print(f"{c.verdict:10s} {c.claim}")"""),
-code(r"""# NBVAL_IGNORE_OUTPUT
-print("Files written:")
-for f in sorted(out.iterdir()):
-    print(" ", f.name)"""),
+files_written_cell(),
 ]
 
-nb = nbf.v4.new_notebook(cells=cells, metadata={
-    "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-    "language_info": {"name": "python"},
-})
-path = Path(sys.argv[1] if len(sys.argv) > 1 else "notebooks/02_sigma_vae_mnist.ipynb")
-nbf.write(nb, path)
-print("wrote", path)
+write_notebook(cells, "notebooks/02_sigma_vae_mnist.ipynb")

@@ -3,12 +3,7 @@
 Run it, then execute the notebook (`companion regenerate --only 05`) to store the outputs.
 """
 
-import sys
-from pathlib import Path
-
-import nbformat as nbf
-
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+from notebook_cells import code, files_written_cell, md, write_notebook
 
 cells = [
 md(r"""# Out-of-distribution detection with likelihoods: VAE vs Soft-IntroVAE
@@ -153,16 +148,7 @@ md(r"""## Reading the committed quick run
   paper's 0.9987 comes after 220 epochs of 50k images; this row needs the full profile (a GPU) and is reported as FAIL here, not hidden.
 * Train and test histograms coincide for every model, so the scores do not reflect memorised training images. The IW (M = 5) and ELBO
   AUROCs agree to within 0.01 everywhere."""),
-code(r"""# NBVAL_IGNORE_OUTPUT
-print("Files written:")
-for f in sorted(out.iterdir()):
-    print(" ", f.name)"""),
+files_written_cell(),
 ]
 
-nb = nbf.v4.new_notebook(cells=cells, metadata={
-    "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-    "language_info": {"name": "python"},
-})
-path = Path(sys.argv[1] if len(sys.argv) > 1 else "notebooks/05_ood_histograms.ipynb")
-nbf.write(nb, path)
-print("wrote", path)
+write_notebook(cells, "notebooks/05_ood_histograms.ipynb")
