@@ -4,7 +4,7 @@ The notebook is the source users read; this script keeps its cells reviewable as
 Run it, then execute the notebook (`companion regenerate --only 01`) to store the outputs.
 """
 
-from notebook_cells import code, files_written_cell, md, write_notebook
+from notebook_cells import claims_cells, code, files_written_cell, md, write_notebook
 
 cells = [
 md(r"""# Soft-IntroVAE on 2D toy densities
@@ -189,12 +189,7 @@ md(r"""## Claims
 
 Each claim of the paper that this notebook tests, the paper's value, this run's value and the verdict. A claim the profile cannot test says
 "not tested"; a failed claim says FAIL — nothing is hidden."""),
-code(r"""claims = report.claims(plan, runs)
-ct = claims_table(claims)
-save_table(ct, out, "claims")
-display(ct)"""),
-code(r"""for c in claims:
-    print(f"{c.verdict:10s} {c.claim}")"""),
+*claims_cells(),
 md(r"""### Reading the verdicts of the quick profile
 
 Measured when this notebook was committed (quick profile, CPU, seeds as above):

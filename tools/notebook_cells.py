@@ -1,5 +1,5 @@
-"""What every notebook builder shares: the cell constructors, the closing "files written" cell,
-and writing the notebook (without outputs) to its path or to the one given on the command line."""
+"""What every notebook builder shares: the cell constructors, the claims cells, the closing
+"files written" cell, and writing the notebook (without outputs) to its path or to the one given on the command line."""
 
 import sys
 from pathlib import Path
@@ -7,6 +7,16 @@ from pathlib import Path
 import nbformat as nbf
 
 md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+
+
+def claims_cells():
+    """The claims table (saved as claims.csv/.md) and one verdict line per claim, which nbval compares."""
+    return [code(r"""claims = report.claims(plan, runs)
+ct = claims_table(claims)
+save_table(ct, out, "claims")
+display(ct)"""),
+            code(r"""for c in claims:
+    print(f"{c.verdict:10s} {c.claim}")""")]
 
 
 def files_written_cell():
