@@ -7,6 +7,8 @@ Linear(H, H)-ReLU, then a linear output layer. PyTorch's default initialisation.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -99,7 +101,7 @@ class ImageMLPDecoder(nn.Module):
         for a, b in zip(widths[:-1], widths[1:]):
             layers += [nn.Linear(a, b), nn.ReLU()]
         self.trunk = nn.Sequential(*layers)
-        d = int(torch.tensor(image_shape).prod())
+        d = math.prod(image_shape)
         self.mean_head = nn.Linear(widths[-1], d)
         self.var_head = nn.Linear(widths[-1], d)
 
@@ -227,24 +229,15 @@ def residual_vae(image_shape: tuple, zdim: int, channels: tuple) -> VAE:
     return VAE(ResEncoder(image_shape, zdim, channels), ResDecoder(image_shape, zdim, channels))
 
 
-class _Unflatten(nn.Module):
-    def __init__(self, shape):
-        super().__init__()
-        self.shape = tuple(shape)
-
-    def forward(self, x):
-        return x.view(-1, *self.shape)
-
-
 def image_mlp_vae(image_shape: tuple, zdim: int, hidden: tuple = (512, 256)) -> VAE:
     """A fully connected VAE on flattened images with a linear decoder output (the small network
     of the OOD quick profile [A, spec soft_introvae §6.3]): 784-512-256-(2 x zdim) and its mirror."""
-    d = int(torch.tensor(image_shape).prod())
+    d = math.prod(image_shape)
     encoder = ImageMLPEncoder(image_shape, zdim, hidden)
     widths = [zdim, *reversed(hidden)]
     layers: list[nn.Module] = []
     for a, b in zip(widths[:-1], widths[1:]):
         layers += [nn.Linear(a, b), nn.ReLU()]
-    decoder = nn.Sequential(*layers, nn.Linear(widths[-1], d), _Unflatten(image_shape))
+    decoder = nn.Sequential(*layers, nn.Linear(widths[-1], d), nn.Unflatten(1, tuple(image_shape)))
     decoder.zdim = zdim
     return VAE(encoder, decoder)
