@@ -1,20 +1,25 @@
 # Two commands do everything on a fresh clone; both create .venv when it is missing.
 #   make figures   regenerate every notebook with the quick profile (CPU, minutes)
-#   make test      unit tests + every notebook re-executed under nbval
+#   make test      lint, unit tests, then every notebook re-executed under nbval
+# Data: $COMPANION_DATA, else data/ at the project root (downloaded there when online).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 JOBS   ?= 2
-export COMPANION_DATA ?= data
+# CPU kernels pinned to AVX2 code paths: the same floats on any x86 machine with AVX2, so stored
+# notebook outputs compare under nbval across machines (companion.runner.PINNED_CPU_ENV).
+export ATEN_CPU_CAPABILITY ?= avx2
+export MKL_CBWR ?= AVX2
+export ONEDNN_MAX_CPU_ISA ?= AVX2
 
-.PHONY: venv figures test full clean-cache
+.PHONY: venv figures test lint full clean-cache
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements.txt
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet -e .
 	touch $@
 
 figures: venv
@@ -23,7 +28,10 @@ figures: venv
 full: venv
 	$(BIN)/companion regenerate --profile full --jobs 1
 
-test: venv
+lint: venv
+	$(BIN)/ruff check .
+
+test: lint
 	COMPANION_CACHE=$${COMPANION_CACHE:-$$(mktemp -d)} COMPANION_JOBS=$(JOBS) \
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 1800

@@ -5,7 +5,8 @@
 Training: the VAE step and the Soft-IntroVAE step (`soft_introvae.soft_introvae_step`, the
 function notebook 01 uses) on the residual conv nets of spec §4.1 (the paper's widths and the
 quick profile's narrow ones) and on the quick MLP. Scoring: the ELBO and the M = 5
-importance-weighted log-likelihood from the same draws (`companion.ood.ood_scores`). Random [0, 1] images of the right shape are
+importance-weighted log-likelihood from the same draws (`companion.core.ood_scores.ood_scores`).
+Random [0, 1] images of the right shape are
 used (the values do not change the cost); steps are timed after a warm-up, for at most --steps
 steps or about 20 s each. Nothing is asserted.
 """
@@ -16,13 +17,15 @@ import time
 import pandas as pd
 import torch
 
-from companion.nets import image_mlp_vae, residual_vae
-from companion.ood import ood_scores
-from companion.soft_introvae import Optimizers, soft_introvae_step, vae_step
+from companion.core.nets import image_mlp_vae, residual_vae
+from companion.core.ood_scores import ood_scores
+from companion.papers.soft_introvae.method import Optimizers, soft_introvae_step, vae_step
 
 SETUPS = {  # name -> (image shape, zdim, builder, batch)
-    "residual (16,32,64), 32x32, z 64 (quick CIFAR-10)": ((3, 32, 32), 64, lambda s, z: residual_vae(s, z, (16, 32, 64)), 64),
-    "residual (64,128,256), 32x32, z 128 (paper)": ((3, 32, 32), 128, lambda s, z: residual_vae(s, z, (64, 128, 256)), 32),
+    "residual (16,32,64), 32x32, z 64 (quick CIFAR-10)":
+        ((3, 32, 32), 64, lambda s, z: residual_vae(s, z, (16, 32, 64)), 64),
+    "residual (64,128,256), 32x32, z 128 (paper)":
+        ((3, 32, 32), 128, lambda s, z: residual_vae(s, z, (64, 128, 256)), 32),
     "residual (64,128), 28x28, z 32 (paper)": ((1, 28, 28), 32, lambda s, z: residual_vae(s, z, (64, 128)), 128),
     "MLP 784-512-256, z 32 (quick MNIST)": ((1, 28, 28), 32, lambda s, z: image_mlp_vae(s, z), 128),
 }

@@ -13,10 +13,10 @@ import time
 import pandas as pd
 import torch
 
-from companion.aggregate_posterior import exact_aggregate_log_density, fit_gmm
-from companion.likelihoods import GlobalVariance
-from companion.nets import image_vae_nets
-from companion.sigma_vae import SigmaVAE, iwae_log_likelihood, make_step
+from companion.core.aggregate_posterior import exact_aggregate_log_density, fit_gmm
+from companion.core.likelihoods import GlobalVariance
+from companion.core.nets import image_vae_nets
+from companion.papers.sigma_vae.method import SigmaVAE, iwae_log_likelihood, make_step
 
 SETUPS = {  # name -> (architecture, objective, sigma mode, stage)
     "MLP, learned σ² (Eq. 9)": ("mlp", "gaussian", "closed_form", 1),
@@ -74,7 +74,8 @@ def evaluation_costs(threads, device):
     start = time.perf_counter()
     exact_aggregate_log_density(grid, mu, logvar)
     sync(device)
-    rows.append({"piece": "exact aggregate posterior, 10k posteriors x 10k points", "seconds": time.perf_counter() - start})
+    rows.append({"piece": "exact aggregate posterior, 10k posteriors x 10k points",
+                 "seconds": time.perf_counter() - start})
     for d in (2, 16):
         start = time.perf_counter()
         fit_gmm(torch.randn(10_000, d), 32)

@@ -11,9 +11,9 @@ import time
 
 import torch
 
-from companion.data import sample_toy
-from companion.nets import VAE, MLPDecoder, MLPEncoder
-from companion.soft_introvae import Optimizers, introvae_step, soft_introvae_step, vae_step
+from companion.core.data import sample_toy
+from companion.core.nets import VAE, MLPDecoder, MLPEncoder
+from companion.papers.soft_introvae.method import Optimizers, introvae_step, soft_introvae_step, vae_step
 
 STEPS = {
     "VAE": (vae_step, dict(beta_rec=0.8, beta_kl=0.05)),

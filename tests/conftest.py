@@ -1,7 +1,55 @@
 import os
 import sys
+from pathlib import Path
 
+import pytest
 import torch
+
+from companion.paths import DATA_ENV, data_root
 
 sys.path.insert(0, os.path.dirname(__file__))  # tests import reference_steps
 torch.set_num_threads(1)
+
+# The suite never downloads on its own (a missing dataset would otherwise be fetched from the
+# internet in the middle of a test); tests of the download path opt in with monkeypatch.
+os.environ.setdefault("COMPANION_DOWNLOAD", "0")
+
+#: Offline copies the tests read, by short name -> path under $COMPANION_DATA.
+OFFLINE = {"mnist": "MNIST/raw", "fashion-mnist": "FashionMNIST/raw", "cifar10": "cifar10_png/test",
+           "cifar10-train": "cifar10_png/train", "svhn": "svhn_png/test"}
+
+
+def missing_data(*names: str) -> str:
+    """'' when $COMPANION_DATA holds every named offline copy (a key of OFFLINE or a path under
+    the data root), else the reason to skip, naming COMPANION_DATA."""
+    wanted = [OFFLINE.get(n, n) for n in names]
+    if not os.environ.get(DATA_ENV):
+        needs = f" (needs {', '.join(wanted)})" if wanted else ""
+        return f"{DATA_ENV} is not set; point it at the offline datasets{needs}"
+    root = data_root()
+    absent = [w for w in wanted if not (root / w).exists()] or ([] if root.is_dir() else ["the folder"])
+    return f"{DATA_ENV}={root} lacks {', '.join(absent)}" if absent else ""
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "requires_data(*names): skip unless $COMPANION_DATA holds these offline copies "
+                   "(keys of conftest.OFFLINE or paths under the data root)")
+
+
+def pytest_runtest_setup(item):
+    for mark in item.iter_markers("requires_data"):
+        reason = missing_data(*mark.args)
+        if reason:
+            pytest.skip(reason)
+
+
+@pytest.fixture
+def offline_data(request) -> Path:
+    """The data root $COMPANION_DATA with the offline copies (and those a `requires_data` marker
+    names); the test is skipped when it is unset or lacks them."""
+    names = [n for mark in request.node.iter_markers("requires_data") for n in mark.args]
+    reason = missing_data(*names)
+    if reason:
+        pytest.skip(reason)
+    return data_root()

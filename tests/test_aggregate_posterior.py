@@ -5,8 +5,7 @@ import pytest
 import torch
 from torch.distributions import Independent, Normal
 
-from companion.aggregate_posterior import (exact_aggregate_log_density, fit_gmm,
-                                           kl_to_standard_normal, mixture)
+from companion.core.aggregate_posterior import exact_aggregate_log_density, fit_gmm, kl_to_standard_normal, mixture
 
 
 def test_kl_of_a_shifted_unit_gaussian_is_half_the_squared_shift():

@@ -35,3 +35,45 @@ def test_cached_run_trains_once_then_loads_the_stored_model_and_results(tmp_path
     torch.testing.assert_close(second.model.weight, first.model.weight)
     cached_run(Config(3, seed=1), cache, build, train_and_evaluate)  # another config trains again
     assert len(calls) == 2
+
+
+@dataclass(frozen=True)
+class OtherConfig:  # the same fields as Config, another experiment
+    width: int
+    seed: int = 0
+
+
+def test_key_covers_the_config_its_class_and_the_code(monkeypatch):
+    from companion import cache as cache_module
+
+    key = cache_module.config_key(Config(3))
+    assert key == cache_module.config_key(Config(3))
+    assert key != cache_module.config_key(Config(4))
+    assert key != cache_module.config_key(OtherConfig(3))
+    monkeypatch.setattr(cache_module, "code_hash", lambda: "edited")
+    assert key != cache_module.config_key(Config(3))
+
+
+def test_source_hash_changes_with_a_loss_but_not_with_a_plot(tmp_path):
+    from companion.cache import source_hash
+
+    pkg = tmp_path / "pkg"
+    (pkg / "papers" / "demo").mkdir(parents=True)
+    files = {"plots.py": "COLOR = 'red'\n", "papers/demo/method.py": "def loss(x):\n    return x\n",
+             "papers/demo/toy_report.py": "TITLE = 'a'\n", "core/nets.py": "WIDTH = 3\n"}
+    for name, text in files.items():
+        (pkg / name).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / name).write_text(text)
+    before = source_hash(pkg)
+    (pkg / "plots.py").write_text("COLOR = 'blue'\n")
+    (pkg / "papers/demo/toy_report.py").write_text("TITLE = 'b'\n")
+    assert source_hash(pkg) == before  # drawing and tabulating: nothing retrains
+    (pkg / "papers/demo/method.py").write_text("def loss(x):\n    return 2 * x\n")
+    assert source_hash(pkg) != before  # a loss fix retrains
+
+
+def test_exists_reads_no_stored_file(tmp_path, monkeypatch):
+    cache = ResultCache(tmp_path)
+    cached_run(Config(2), cache, build, lambda: (build(Config(2)), pd.DataFrame({"loss": [1.0]}), {}, {}))
+    monkeypatch.setattr(torch, "load", lambda *a, **k: (_ for _ in ()).throw(AssertionError("loaded")))
+    assert cache.exists(Config(2)) and not cache.exists(Config(5))

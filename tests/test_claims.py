@@ -4,9 +4,9 @@
 import pandas as pd
 import pytest
 
-from companion import soft_introvae_2d as toy
-from companion import soft_introvae_2d_report as report
 from companion.claims import Claim, claims_table
+from companion.papers.soft_introvae import toy2d as toy
+from companion.papers.soft_introvae import toy2d_report as report
 
 
 def _history(n_iter, **finals):
@@ -27,7 +27,7 @@ def _fake_runs(plan, off_support, modes, density, kl_real, kl_fake, kl_by_m, sof
             metrics["kl"] = metrics["jsd"] = soft_kl_by_seed[c.seed]
         if c in plan.fig21:
             hist["kl_real"] = collapse[c.method]
-        runs[c] = toy.ToyRun(c, None, _history(c.n_iter, **hist), metrics, {}, True, 0.0)
+        runs[c] = toy.Run(c, None, _history(c.n_iter, **hist), metrics, {}, True, 0.0)
     return runs
 
 
@@ -64,3 +64,14 @@ def test_claims_table_columns():
     t = claims_table([Claim("c", "p", "r", None, "t"), Claim("c2", "p", "r", True)])
     assert list(t.columns) == ["claim", "paper", "this run", "test", "verdict"]
     assert list(t.verdict) == ["not tested", "PASS"]
+
+
+def test_show_claims_saves_the_table_and_prints_one_verdict_per_claim(tmp_path, capsys):
+    from companion.claims import show_claims
+
+    claims = [Claim("a holds", "1", "1.0", True), Claim("b holds", "2", "0.1", False),
+              Claim("c holds", "3", "-", None)]
+    show_claims(claims, tmp_path)
+    printed = capsys.readouterr().out.splitlines()[-3:]
+    assert [line.split()[0] for line in printed] == ["PASS", "FAIL", "not"]
+    assert (tmp_path / "claims.csv").read_text().count("\n") == 4

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from companion.data import (EIGHT_GAUSSIANS_STD, TOY_DATASETS, eight_gaussians_centres,
-                            sample_toy, toy_box)
+from companion.core.data import EIGHT_GAUSSIANS_STD, TOY_DATASETS, eight_gaussians_centres, sample_toy, toy_box
 
 
 def _gen(seed=0):

@@ -1,30 +1,39 @@
 """Image datasets: the offline copies load with the right shapes; missing data names the folder."""
 
-import os
-from pathlib import Path
-
 import pytest
 import torch
 
-from companion.data import DatasetMissing, load_images
-
-SHARED = Path(os.environ.get("COMPANION_DATA", "../shared/data"))
+from companion.core.data import DatasetMissing, downloads_enabled, load_images
 
 
-@pytest.mark.skipif(not (SHARED / "MNIST" / "raw").exists(), reason="offline MNIST copy not present")
-def test_mnist_test_split_loads_in_unit_range():
-    x, y = load_images("mnist", "test", root=SHARED)
+@pytest.mark.requires_data("mnist")
+def test_mnist_test_split_loads_in_unit_range(offline_data):
+    x, y = load_images("mnist", "test", root=offline_data)
     assert x.shape == (10_000, 1, 28, 28) and x.dtype == torch.float32
     assert 0.0 <= x.min() and x.max() <= 1.0
     assert set(y.unique().tolist()) == set(range(10))
 
 
-def test_missing_data_names_the_folder_and_both_remedies(tmp_path):
+def test_missing_data_names_the_folder_the_files_and_the_remedies(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPANION_DOWNLOAD", "0")
     with pytest.raises(DatasetMissing) as err:
         load_images("fashion-mnist", "train", root=tmp_path)
     text = str(err.value)
-    assert str(tmp_path / "FashionMNIST") in text
-    assert "download=True" in text and "COMPANION_DATA" in text
+    assert str(tmp_path / "FashionMNIST" / "raw") in text and "train-images-idx3-ubyte.gz" in text
+    assert "COMPANION_DOWNLOAD=0 is set" in text and "COMPANION_DATA" in text
+    assert "../shared" not in text
+    with pytest.raises(DatasetMissing, match="download=False was passed"):
+        load_images("mnist", "test", root=tmp_path, download=False)
+
+
+@pytest.mark.parametrize("value, enabled", [(None, True), ("1", True), ("yes", True), ("0", False),
+                                            ("false", False), ("No", False), (" OFF ", False)])
+def test_downloads_are_on_unless_companion_download_turns_them_off(monkeypatch, value, enabled):
+    if value is None:
+        monkeypatch.delenv("COMPANION_DOWNLOAD", raising=False)
+    else:
+        monkeypatch.setenv("COMPANION_DOWNLOAD", value)
+    assert downloads_enabled() is enabled
 
 
 def test_bad_names():
@@ -46,7 +55,7 @@ def _write_pngs(root, split, classes, n, size=8):
 
 
 def test_image_folder_returns_classes_shapes_and_values(tmp_path):
-    from companion.data import load_image_folder
+    from companion.core.data import load_image_folder
 
     _write_pngs(tmp_path, "test", ["cat", "dog"], 3)
     x, y, classes = load_image_folder("toyset", "test", root=tmp_path)
@@ -58,7 +67,7 @@ def test_image_folder_returns_classes_shapes_and_values(tmp_path):
 
 
 def test_image_folder_missing_names_the_folder(tmp_path):
-    from companion.data import load_image_folder
+    from companion.core.data import load_image_folder
 
     with pytest.raises(DatasetMissing, match=str(tmp_path / "svhn_png" / "train")):
         load_image_folder("svhn", "train", root=tmp_path)
@@ -69,7 +78,7 @@ def test_image_folder_keeps_the_official_order_when_files_are_named_by_index(tmp
     import numpy as np
     from PIL import Image
 
-    from companion.data import load_image_folder
+    from companion.core.data import load_image_folder
 
     for index, cls in enumerate(["b", "a", "b", "a", "c"]):
         d = tmp_path / "toyset" / "test" / cls
@@ -81,34 +90,38 @@ def test_image_folder_keeps_the_official_order_when_files_are_named_by_index(tmp
     assert (x[:, 0, 0, 0] * 255).round().tolist() == [0.0, 1.0, 2.0]
 
 
-@pytest.mark.skipif(not (SHARED / "cifar10_png" / "test").exists(), reason="offline CIFAR-10 copy not present")
-def test_offline_cifar10_layout():
-    from companion.data import load_image_folder
+@pytest.mark.requires_data("cifar10")
+def test_offline_cifar10_layout(offline_data):
+    from companion.core.data import load_image_folder
 
-    x, y, classes = load_image_folder("cifar10", "test", root=SHARED, limit=200)
+    x, y, classes = load_image_folder("cifar10", "test", root=offline_data, limit=200)
     assert x.shape == (200, 3, 32, 32) and len(classes) == 10
     assert len(y.unique()) == 10  # the first 200 of the official order hold every class
 
 
-@pytest.mark.parametrize("name, folders", [("cifar10", ("cifar10_png/train", "cifar10")),
-                                           ("svhn", ("svhn_png/train", "svhn"))])
-def test_rgb_datasets_missing_name_both_folders_and_both_remedies(tmp_path, name, folders):
-    from companion.data import load_dataset
+@pytest.mark.parametrize("name, folders, file", [
+    ("cifar10", ("cifar10_png/train", "cifar10"), "cifar-10-python.tar.gz"),
+    ("svhn", ("svhn_png/train", "svhn"), "train_32x32.mat")])
+def test_rgb_datasets_missing_name_both_folders_the_file_and_the_remedies(tmp_path, monkeypatch,
+                                                                         name, folders, file):
+    from companion.core.data import load_dataset
 
+    monkeypatch.setenv("COMPANION_DOWNLOAD", "0")
     with pytest.raises(DatasetMissing) as err:
         load_dataset(name, "train", root=tmp_path)
     text = str(err.value)
     for f in folders:
         assert str(tmp_path / f) in text
-    assert "download=True" in text and "COMPANION_DATA" in text
+    assert file in text and "<class>/*.png" in text
+    assert "COMPANION_DOWNLOAD=0 is set" in text and "COMPANION_DATA" in text and "../shared" not in text
 
 
-@pytest.mark.skipif(not (SHARED / "svhn_png" / "test").exists(), reason="offline SVHN copy not present")
-def test_load_dataset_reads_every_offline_dataset_in_one_format():
-    from companion.data import load_dataset
+@pytest.mark.requires_data("mnist", "svhn", "cifar10")
+def test_load_dataset_reads_every_offline_dataset_in_one_format(offline_data):
+    from companion.core.data import load_dataset
 
     for name, shape in [("mnist", (1, 28, 28)), ("svhn", (3, 32, 32)), ("cifar10", (3, 32, 32))]:
-        x, y = load_dataset(name, "test", root=SHARED, limit=50)
+        x, y = load_dataset(name, "test", root=offline_data, limit=50)
         assert x.shape == (50, *shape) and y.shape == (50,) and 0 <= x.min() and x.max() <= 1
     with pytest.raises(ValueError, match="unknown image dataset"):
-        load_dataset("celeba", root=SHARED)
+        load_dataset("celeba", root=offline_data)

@@ -6,8 +6,13 @@ import pytest
 import torch
 from torch.distributions import Independent, Normal
 
-from companion.likelihoods import (GlobalVariance, closed_form_variance, gaussian_nll,
-                                   pixel_variance, profile_neg_elbo)
+from companion.core.likelihoods import (
+    GlobalVariance,
+    closed_form_variance,
+    gaussian_nll,
+    pixel_variance,
+    profile_neg_elbo,
+)
 
 torch.manual_seed(0)
 X = torch.rand(5, 1, 4, 4)

@@ -7,9 +7,19 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from companion.metrics import (energy, gnelbo, grid_points, hist_jsd_normalised, hist_jsd_paper,
-                               hist_kl_normalised, hist_kl_paper, histogram_density,
-                               modes_covered, off_support_fraction, off_support_mass)
+from companion.core.metrics import (
+    energy,
+    gnelbo,
+    grid_points,
+    hist_jsd_normalised,
+    hist_jsd_paper,
+    hist_kl_normalised,
+    hist_kl_paper,
+    histogram_density,
+    modes_covered,
+    off_support_fraction,
+    off_support_mass,
+)
 
 P = np.array([[0.5, 0.0], [1.0, 0.5]])
 Q = np.array([[1.0, 1.0], [0.0, 0.0]])
@@ -111,7 +121,7 @@ def test_off_support_mass_weights_points():
 
 
 def test_frechet_distance_of_two_known_gaussians():
-    from companion.metrics import frechet_distance
+    from companion.core.metrics import frechet_distance
 
     a, b = np.array([1.0, 4.0]), np.array([9.0, 1.0])
     # diagonal covariances commute: sum (sqrt a - sqrt b)^2, plus the mean difference
@@ -122,7 +132,7 @@ def test_frechet_distance_of_two_known_gaussians():
 
 
 def test_frechet_distance_of_features_recovers_a_shift():
-    from companion.metrics import frechet_distance_of_features
+    from companion.core.metrics import frechet_distance_of_features
 
     rng = np.random.default_rng(0)
     f = rng.normal(size=(20000, 3))
@@ -132,7 +142,7 @@ def test_frechet_distance_of_features_recovers_a_shift():
 def test_frechet_distance_matches_the_matrix_square_root_form_and_survives_singular_covariances():
     from scipy import linalg
 
-    from companion.metrics import frechet_distance
+    from companion.core.metrics import frechet_distance
 
     rng = np.random.default_rng(1)
     a, b = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))

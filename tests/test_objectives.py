@@ -3,7 +3,7 @@
 import torch
 from torch.distributions import Independent, Normal, kl_divergence
 
-from companion.objectives import kl_normal, neg_elbo, reparameterize, sse
+from companion.core.objectives import kl_normal, neg_elbo, reparameterize, sse
 
 
 def test_kl_matches_torch_distributions():
@@ -36,7 +36,7 @@ def test_neg_elbo_weights():
 
 
 def test_iwae_bound_equals_elbo_for_one_sample_and_is_above_it_otherwise():
-    from companion.objectives import iwae_bound
+    from companion.core.objectives import iwae_bound
 
     torch.manual_seed(1)
     log_w = torch.randn(100, 20) * 3

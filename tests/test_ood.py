@@ -5,9 +5,9 @@ import pytest
 import torch
 from torch.distributions import Independent, Normal, kl_divergence
 
-from companion.nets import residual_vae
-from companion.objectives import sse
-from companion.ood import auroc, elbo_score, iw_log_likelihood
+from companion.core.nets import residual_vae
+from companion.core.objectives import sse
+from companion.core.ood_scores import auroc, elbo_score, iw_log_likelihood
 
 
 def small_model(shape=(1, 28, 28)):
@@ -64,7 +64,7 @@ def test_residual_nets_shapes_for_both_image_sizes(shape, channels):
 
 
 def test_mlp_vae_for_the_quick_28px_models():
-    from companion.nets import image_mlp_vae
+    from companion.core.nets import image_mlp_vae
 
     m = image_mlp_vae((1, 28, 28), 32)
     x = torch.rand(3, 1, 28, 28)
@@ -73,7 +73,7 @@ def test_mlp_vae_for_the_quick_28px_models():
 
 
 def test_scores_come_in_cpu_sized_batches_from_one_set_of_draws():
-    from companion.ood import SCORE_BATCH, ood_scores
+    from companion.core.ood_scores import SCORE_BATCH, ood_scores
 
     m, x = small_model(), torch.rand(70, 1, 28, 28)
     calls = []

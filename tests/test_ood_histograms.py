@@ -1,25 +1,17 @@
 """Notebook 05's experiment: plan validation, missing pairs reported as not run, a tiny run."""
 
-import os
-from pathlib import Path
 
 import pytest
 
-from companion import ood_histograms as ood
-from companion import soft_introvae
 from companion.cache import ResultCache
+from companion.papers.soft_introvae import method as soft_introvae
+from companion.papers.soft_introvae import ood
 
-SHARED = Path(os.environ.get("COMPANION_DATA", "../shared/data"))
-OFFLINE = (SHARED / "MNIST" / "raw").exists() and (SHARED / "svhn_png" / "test").exists()
-
-
-@pytest.fixture
-def offline_data(monkeypatch):
-    if not OFFLINE:
-        pytest.skip("offline data copies not present")
-    monkeypatch.setenv("COMPANION_DATA", str(SHARED))
+#: The offline copies the tests that take `offline_data` (the conftest fixture) read.
+needs_offline = pytest.mark.requires_data("mnist", "fashion-mnist", "cifar10", "cifar10-train", "svhn")
 
 
+@needs_offline
 def test_quick_plan_runs_three_pairs_with_both_methods(offline_data):
     plan = ood.make_plan("quick")
     assert [(c.dataset, c.method) for c in plan.runs] == [
@@ -30,9 +22,11 @@ def test_quick_plan_runs_three_pairs_with_both_methods(offline_data):
     assert plan.skipped == {}
 
 
-def test_a_pair_without_data_is_skipped_with_the_loaders_message(offline_data):
+@needs_offline
+def test_a_pair_without_data_is_skipped_with_the_loaders_message(offline_data, monkeypatch):
+    monkeypatch.setenv("COMPANION_DOWNLOAD", "0")
     plan = ood.make_plan("full")  # SVHN's training split is not in the offline copies
-    assert "svhn" in plan.skipped and "download=True" in plan.skipped["svhn"]
+    assert "svhn" in plan.skipped and "COMPANION_DOWNLOAD=0" in plan.skipped["svhn"]
     assert all(c.dataset != "svhn" for c in plan.runs)
     assert {c.seed for c in plan.runs} == {0, 1, 2}
 
@@ -55,18 +49,19 @@ def test_the_soft_introvae_step_is_the_2d_notebooks_function():
     assert ood.soft_introvae_step is soft_introvae.soft_introvae_step
 
 
+@needs_offline
 def test_tiny_runs_score_and_cache(offline_data, tmp_path):
     cache = ResultCache(tmp_path)
     tiny = dict(channels=(4, 8), zdim=4, batch_size=64, n_train=256, epochs=1, eval_images=64,
                 train_eval_images=64)
     for method in ood.METHODS:
         cfg = ood.paper_config("mnist", method, **tiny)
-        run = ood.run_ood(cfg, "cpu", cache, progress=False)
+        run = ood.run_one(cfg, "cpu", cache, progress=False)
         assert 0.0 <= run.metrics["auroc_elbo"] <= 1.0
         assert run.arrays["iw_ood"].shape == (64,) and run.arrays["samples"].shape == (32, 1, 28, 28)
         # the M = 5 estimate is a tighter bound than the ELBO on average
         assert run.metrics["mean_iw_in_test"] >= run.metrics["mean_elbo_in_test"]
-        again = ood.run_ood(cfg, "cpu", cache, progress=False)
+        again = ood.run_one(cfg, "cpu", cache, progress=False)
         assert again.from_cache and again.metrics == run.metrics
     assert "kl_fake" in run.history.columns  # Soft-IntroVAE logs its fakes' KL
 
@@ -79,3 +74,19 @@ def test_settings_table_flags_what_the_profile_changed_against_the_image_size_se
     assert table.loc["epochs", "source"].startswith("[A] (P: 200)")
     full = ood.make_plan("full", datasets=["cifar10"], methods=["vae"], seeds=[0], check_data=False).runs[0]
     assert not ood.settings_table(full).source.str.startswith("[A] (").any()  # nothing changed
+
+
+def test_without_any_dataset_every_pair_is_not_run_and_the_report_still_builds(tmp_path, monkeypatch):
+    from companion.claims import claims_table
+    from companion.papers.soft_introvae import ood_report
+
+    monkeypatch.setenv("COMPANION_DATA", str(tmp_path))
+    monkeypatch.setenv("COMPANION_DOWNLOAD", "0")
+    plan = ood.make_plan("quick")
+    assert plan.runs == () and set(plan.skipped) == {"mnist", "fashion-mnist", "cifar10"}
+    assert all(str(tmp_path) in why for why in plan.skipped.values())
+    runs = ood.run_plan(plan, device="cpu", jobs=1, cache=ResultCache(tmp_path / "cache"), progress=False)
+    assert runs == {}
+    assert (ood_report.table7(plan, runs).filter(like="this run") == "not run").all().all()
+    verdicts = claims_table(ood_report.claims(plan, runs)).verdict
+    assert len(verdicts) and (verdicts == "not tested").all()

@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from companion import ood_histograms as ood
-from companion import ood_report as report
+from companion.papers.soft_introvae import ood
+from companion.papers.soft_introvae import ood_report as report
 
 GOOD = {("mnist", "vae"): 0.97, ("mnist", "sintrovae"): 0.99, ("fashion-mnist", "vae"): 0.98,
         ("fashion-mnist", "sintrovae"): 0.99, ("cifar10", "vae"): 0.30, ("cifar10", "sintrovae"): 0.90}

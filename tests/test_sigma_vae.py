@@ -7,11 +7,17 @@ import pytest
 import torch
 from torch.distributions import Independent, Normal, kl_divergence
 
-from companion.likelihoods import GlobalVariance
-from companion.nets import image_vae_nets
-from companion.objectives import dip_vae_i_penalty, mmd_imq
-from companion.sigma_vae import (SigmaVAE, elbo_terms, finish_stage_one, gaussian_neg_elbo,
-                                 iwae_log_likelihood, make_step)
+from companion.core.likelihoods import GlobalVariance
+from companion.core.nets import image_vae_nets
+from companion.core.objectives import dip_vae_i_penalty, mmd_imq
+from companion.papers.sigma_vae.method import (
+    SigmaVAE,
+    elbo_terms,
+    finish_stage_one,
+    gaussian_neg_elbo,
+    iwae_log_likelihood,
+    make_step,
+)
 
 SHAPE = (1, 6, 6)
 

@@ -1,18 +1,13 @@
 """Notebook 02's experiment: plan validation, bad input, and a tiny end-to-end run through the cache."""
 
 import dataclasses
-import os
-from pathlib import Path
 
 import pytest
 import torch
 
-from companion import sigma_vae_mnist as sv
 from companion.cache import ResultCache
-from companion.data import DatasetMissing
-
-SHARED = Path(os.environ.get("COMPANION_DATA", "../shared/data"))
-HAVE_MNIST = (SHARED / "MNIST" / "raw").exists()
+from companion.core.data import DatasetMissing
+from companion.papers.sigma_vae import mnist_sweep as sv
 
 
 def test_quick_plan_lists_the_sweep_and_the_comparison():
@@ -40,7 +35,7 @@ def test_full_plan_uses_conv_nets_and_three_seeds():
 
 
 def test_every_field_has_a_provenance_tag():
-    table = sv.settings_table(sv.make_plan("quick"))
+    table = sv.settings_table(sv.make_plan("quick").base)
     assert set(table.source.str[:3]) <= {"[P]", "[A]", "[C]"}
     assert table.loc["n_train", "source"] == "[A] (P: 60000)"  # the quick profile's change is visible
 
@@ -63,35 +58,36 @@ def test_bad_input_is_refused_before_training(kwargs, match):
 
 def test_baselines_cannot_learn_sigma():
     with pytest.raises(ValueError, match="fixed sigma"):
-        sv.SigmaConfig(objective="wae", sigma_mode="closed_form").validate()
+        sv.Config(objective="wae", sigma_mode="closed_form").validate()
 
 
 def test_missing_data_folder_names_it_and_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setenv("COMPANION_DATA", str(tmp_path))
+    monkeypatch.setenv("COMPANION_DOWNLOAD", "0")
     with pytest.raises(DatasetMissing) as err:
-        sv.train_sigma(sv.SigmaConfig(n_train=10, epochs=1), "cpu", progress=False)
-    assert str(tmp_path / "MNIST") in str(err.value) and "download=True" in str(err.value)
+        sv.train_one(sv.Config(n_train=10, epochs=1), "cpu", progress=False)
+    message = str(err.value)
+    assert str(tmp_path / "MNIST" / "raw") in message and "COMPANION_DOWNLOAD=0" in message
 
 
 TINY = dict(n_train=512, epochs=1, batch_size=128, eval_images=256, fd_samples=256, kl_samples=500,
             kl_repeats=3, iwae_images=16, iwae_k=4, gmm_components=2, density_grid=16)
 
 
-@pytest.mark.skipif(not HAVE_MNIST, reason="offline MNIST copy not present")
-def test_tiny_runs_train_evaluate_and_load_from_the_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("COMPANION_DATA", str(SHARED))
+@pytest.mark.requires_data("mnist", "fashion-mnist")
+def test_tiny_runs_train_evaluate_and_load_from_the_cache(tmp_path, offline_data):
     cache = ResultCache(tmp_path)
-    base = sv.SigmaConfig(**TINY)
-    first = sv.run_sigma(base, "cpu", cache, progress=False)
+    base = sv.Config(**TINY)
+    first = sv.run_one(base, "cpu", cache, progress=False)
     m = first.metrics
     assert 0 < m["sigma2"] < 0.2 and m["fd_features"] == "FD (classifier features)"
     assert m["kl_agg"] > 0 and m["fd_agg"] > 0 and m["iwae_prior"] > m["elbo"] - 50
     assert first.arrays["log_q_exact"].shape == (16, 16)
-    again = sv.run_sigma(base, "cpu", cache, progress=False)
+    again = sv.run_one(base, "cpu", cache, progress=False)
     assert again.from_cache and again.metrics == m
     torch.testing.assert_close(again.model.state_dict()["sigma2_dataset"], first.model.state_dict()["sigma2_dataset"])
 
-    pixel = sv.run_sigma(dataclasses.replace(base, stage2_epochs=1), "cpu", cache, progress=False)
+    pixel = sv.run_one(dataclasses.replace(base, stage2_epochs=1), "cpu", cache, progress=False)
     assert int(pixel.model.stage) == 2 and list(pixel.history.stage.unique()) == [1, 2]
     floor = pixel.metrics["sigma2"] / 2
     assert pixel.arrays["recon_var"].min() >= floor * (1 - 1e-6)
@@ -101,5 +97,5 @@ def test_tiny_runs_train_evaluate_and_load_from_the_cache(tmp_path, monkeypatch)
     _, label, note = sv.feature_function(dataclasses.replace(base, fd_features="inception"), cache)
     assert label == "FD (classifier features)" and "pytorch-fid" in note
 
-    wae = sv.run_sigma(dataclasses.replace(base, objective="wae", sigma_mode="fixed"), "cpu", cache, progress=False)
+    wae = sv.run_one(dataclasses.replace(base, objective="wae", sigma_mode="fixed"), "cpu", cache, progress=False)
     assert "elbo" not in wae.metrics and wae.metrics["fd_prior"] > 0

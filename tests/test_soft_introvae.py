@@ -4,13 +4,23 @@ import math
 
 import pytest
 import torch
-
-from companion.nets import VAE, MLPDecoder, MLPEncoder
-from companion.soft_introvae import (Optimizers, exp_elbo, intro_encoder_loss, introvae_step,
-                                     soft_decoder_loss, soft_decoder_phase, soft_encoder_loss,
-                                     soft_encoder_phase, soft_introvae_step, vae_loss, vae_step,
-                                     _shared_forward)
 from reference_steps import naive_intro_step, naive_soft_step
+
+from companion.core.nets import VAE, MLPDecoder, MLPEncoder
+from companion.papers.soft_introvae.method import (
+    Optimizers,
+    _shared_forward,
+    exp_elbo,
+    intro_encoder_loss,
+    introvae_step,
+    soft_decoder_loss,
+    soft_decoder_phase,
+    soft_encoder_loss,
+    soft_encoder_phase,
+    soft_introvae_step,
+    vae_loss,
+    vae_step,
+)
 
 
 def _model(seed=0, hidden=16):

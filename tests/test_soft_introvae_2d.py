@@ -5,8 +5,9 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from companion import soft_introvae_2d as toy
 from companion.cache import ResultCache, config_key
+from companion.config import check_output_dir
+from companion.papers.soft_introvae import toy2d as toy
 from companion.train import TrainingDiverged
 
 TINY = dict(hidden=8, n_hidden=1, batch_size=32, n_iter=12, num_vae=4, milestones=(8,),
@@ -15,20 +16,20 @@ TINY = dict(hidden=8, n_hidden=1, batch_size=32, n_iter=12, num_vae=4, milestone
 
 
 def tiny(method="sintrovae", **kw):
-    return toy.table5_config("8gaussians", method, toy.ToyConfig(**TINY), **kw)
+    return toy.table5_config("8gaussians", method, toy.Config(**TINY), **kw)
 
 
 def test_every_field_has_a_provenance_tag():
-    table = toy.describe()
+    table = toy.settings_table()
     assert set(table.source) <= {"[P]", "[C]", "[A]"}
-    assert len(table) == len(dataclasses.fields(toy.ToyConfig))
-    quick = toy.describe(config=toy.QUICK.base)
+    assert len(table) == len(dataclasses.fields(toy.Config))
+    quick = toy.settings_table(toy.QUICK.base)
     assert quick.loc["batch_size", "source"] == "[A] (P: 512)"
     assert quick.loc["hidden", "source"] == "[P]"
 
 
 def test_table5_betas_are_applied():
-    c = toy.table5_config("rings", "introvae", toy.ToyConfig())
+    c = toy.table5_config("rings", "introvae", toy.Config())
     assert (c.beta_rec, c.beta_kl, c.beta_neg, c.m) == (0.8, 0.5, 0.5, 5.0)
 
 
@@ -69,16 +70,16 @@ def test_unwritable_output_folder(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(PermissionError, match="not writable"):
-        toy.check_output_dir(blocker / "figures")
+        check_output_dir(blocker / "figures")
 
 
 def test_same_seed_same_metrics_and_cache_round_trip(tmp_path):
     cfg = tiny(seed=3)
-    a = toy.run_toy(cfg, "cpu", ResultCache(tmp_path / "a"), progress=False)
-    b = toy.run_toy(cfg, "cpu", ResultCache(tmp_path / "b"), progress=False)
+    a = toy.run_one(cfg, "cpu", ResultCache(tmp_path / "a"), progress=False)
+    b = toy.run_one(cfg, "cpu", ResultCache(tmp_path / "b"), progress=False)
     assert not a.from_cache and not b.from_cache
     assert a.metrics == b.metrics
-    c = toy.run_toy(cfg, "cpu", ResultCache(tmp_path / "a"), progress=False)
+    c = toy.run_one(cfg, "cpu", ResultCache(tmp_path / "a"), progress=False)
     assert c.from_cache and c.metrics == a.metrics
     pd.testing.assert_frame_equal(c.history, a.history, check_exact=False, rtol=1e-6)
     for k, v in a.model.state_dict().items():
@@ -88,20 +89,20 @@ def test_same_seed_same_metrics_and_cache_round_trip(tmp_path):
 def test_cache_returns_stored_result_without_training_and_retrains_on_change(tmp_path, monkeypatch):
     cache = ResultCache(tmp_path)
     calls = []
-    real_train = toy.train_toy
+    real_train = toy.train_one
 
     def counting_train(config, *args, **kwargs):
         calls.append(config)
         return real_train(config, *args, **kwargs)
 
-    monkeypatch.setattr(toy, "train_toy", counting_train)
+    monkeypatch.setattr(toy, "train_one", counting_train)
     cfg = tiny("vae")
-    toy.run_toy(cfg, "cpu", cache, progress=False)
-    toy.run_toy(cfg, "cpu", cache, progress=False)
+    toy.run_one(cfg, "cpu", cache, progress=False)
+    toy.run_one(cfg, "cpu", cache, progress=False)
     assert len(calls) == 1
     changed = dataclasses.replace(cfg, n_iter=cfg.n_iter + 1)
     assert config_key(changed) != config_key(cfg)
-    toy.run_toy(changed, "cpu", cache, progress=False)
+    toy.run_one(changed, "cpu", cache, progress=False)
     assert len(calls) == 2
 
 
@@ -109,15 +110,15 @@ def test_checkpoint_is_a_state_dict_loadable_with_weights_only(tmp_path):
     import torch
 
     cfg = tiny("vae")
-    toy.run_toy(cfg, "cpu", ResultCache(tmp_path), progress=False)
+    toy.run_one(cfg, "cpu", ResultCache(tmp_path), progress=False)
     state = torch.load(ResultCache(tmp_path).path(cfg) / "model.pt", weights_only=True)
     assert all(isinstance(v, torch.Tensor) for v in state.values())
 
 
 def test_parallel_runs_equal_serial_runs(tmp_path):
     cfgs = [tiny("vae", seed=1), tiny("introvae", seed=1)]
-    serial = toy.run_toys(cfgs, "cpu", jobs=1, cache=ResultCache(tmp_path / "s"), progress=False)
-    parallel = toy.run_toys(cfgs, "cpu", jobs=2, cache=ResultCache(tmp_path / "p"), progress=False)
+    serial = toy.run_configs_of(cfgs, "cpu", jobs=1, cache=ResultCache(tmp_path / "s"), progress=False)
+    parallel = toy.run_configs_of(cfgs, "cpu", jobs=2, cache=ResultCache(tmp_path / "p"), progress=False)
     for c in cfgs:
         assert serial[c].metrics == parallel[c].metrics
 
@@ -125,7 +126,7 @@ def test_parallel_runs_equal_serial_runs(tmp_path):
 def test_divergence_stops_with_the_guard_message(tmp_path):
     cfg = dataclasses.replace(tiny("vae"), lr=1e12, beta_rec=1e12)
     with pytest.raises(TrainingDiverged, match="training diverged at step"):
-        toy.run_toy(cfg, "cpu", ResultCache(tmp_path), progress=False)
+        toy.run_one(cfg, "cpu", ResultCache(tmp_path), progress=False)
 
 
 def test_papermill_string_parameters_are_parsed():

@@ -64,10 +64,39 @@ def test_seed_everything_seeds_torch_numpy_random():
 
 def test_resolve_device():
     assert resolve_device("cpu").type == "cpu"
+    assert resolve_device(torch.device("cpu")) == torch.device("cpu")
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
-    if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="no CUDA device"):
-            resolve_device("cuda")
+    assert resolve_device(None) == resolve_device("auto")
+
+
+@pytest.mark.parametrize("device", ["tpu", "gpu", "CUDA", "cuda:", "cuda:x", "cpu:0", "", 0])
+def test_resolve_device_rejects_unknown_names(device):
+    with pytest.raises(ValueError) as err:
+        resolve_device(device)
+    assert str(err.value) == f"unknown device {device!r}; use auto, cpu, cuda, cuda:N or mps"
+
+
+def test_resolve_device_without_a_gpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto").type == "cpu"
+    for device in ("cuda", "cuda:1", torch.device("cuda")):
+        with pytest.raises(ValueError, match=r"^device 'cuda(:1)?' asked for but torch sees no CUDA GPU$"):
+            resolve_device(device)
+
+
+def test_resolve_device_with_one_gpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert resolve_device("auto") == torch.device("cuda")
+    assert resolve_device("cuda:0") == torch.device("cuda", 0)
+    with pytest.raises(ValueError, match=r"^device 'cuda:1' asked for but torch sees 1 CUDA GPU\(s\)$"):
+        resolve_device("cuda:1")
+
+
+def test_resolve_device_mps_needs_the_backend(monkeypatch):
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="torch sees no MPS"):
+        resolve_device("mps")
 
 
 def test_epoch_batches_cover_every_item_once_per_epoch():

@@ -1,8 +1,11 @@
 """Runnable companion to five papers on variational autoencoders.
 
-Notebooks orchestrate; this package computes. Each module holds one idea: toy data,
-networks, objectives, the training loop, metrics, plots, the papers' reported numbers,
-the results cache and the notebook runner.
+Notebooks orchestrate; this package computes.
+
+  train, cache, parallel, config, claims, plots, tables, paths, runner, cli
+                the machinery every experiment uses
+  core/         shared maths: data, nets, objectives, likelihoods, metrics, ...
+  papers/<paper>/  one folder per paper: its method, experiments, reports and reported numbers
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -1,7 +1,9 @@
 """Content-addressed results cache: a trained model and its metrics, keyed by config and code.
 
-The key is a SHA-256 of the full config (as JSON) and the package version, so re-running a
-notebook with the same parameters retrains nothing, and any change of a setting retrains.
+The key is a SHA-256 of the full config (as JSON), its class, and a hash of the source code that
+produces results: every module of the package except those that only draw and tabulate
+(`REPORT_ONLY`). Re-running a notebook with the same parameters retrains nothing; a changed
+setting, or an edited loss, network or training loop, retrains; a plot fix does not.
 Checkpoints are state_dicts written atomically (temporary file, then rename) and loaded with
 `weights_only=True`, so a cache folder can never run code when it is read.
 """
@@ -9,6 +11,7 @@ Checkpoints are state_dicts written atomically (temporary file, then rename) and
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -22,19 +25,46 @@ import pandas as pd
 import torch
 
 from . import __version__
-
-CACHE_ENV = "COMPANION_CACHE"
+from .paths import cache_root
 
 
 def default_cache_dir() -> Path:
-    """$COMPANION_CACHE, else `.cache/companion` in the working directory's project."""
-    return Path(os.environ.get(CACHE_ENV, ".cache/companion"))
+    """$COMPANION_CACHE, else `.cache/companion` at the project root (`paths.cache_root`)."""
+    return cache_root()
+
+
+#: Modules whose edits cannot change a trained result: figures, tables, claims, the runner.
+REPORT_ONLY = ("*_report.py", "plots.py", "tables.py", "claims.py", "runner.py", "cli.py",
+               "reported.py")
+
+
+def _is_report_only(path: Path) -> bool:
+    return any(path.match(pattern) for pattern in REPORT_ONLY)
+
+
+def source_hash(package: Path) -> str:
+    """SHA-256 over the result-producing `.py` files under `package` (relative path and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(package).rglob("*.py")):
+        if _is_report_only(path):
+            continue
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_hash() -> str:
+    """`source_hash` of this package, computed once per process."""
+    return source_hash(Path(__file__).resolve().parent)
 
 
 def config_key(config) -> str:
-    """Hex digest of the config's fields and the package version."""
+    """Hex digest of the config's fields and class, the package version and `code_hash()`."""
     fields = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
-    payload = json.dumps({"config": fields, "version": __version__}, sort_keys=True, default=str)
+    kind = f"{type(config).__module__}.{type(config).__qualname__}"
+    payload = json.dumps({"config": fields, "class": kind, "version": __version__,
+                          "code": code_hash()}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -69,10 +99,14 @@ class ResultCache:
     def path(self, config) -> Path:
         return self.root / config_key(config)
 
+    def exists(self, config) -> bool:
+        """Whether a complete result of `config` is stored (reads no file)."""
+        return (self.path(config) / "metrics.json").exists()
+
     def load(self, config) -> CachedResult | None:
         """The stored result of `config`, or None when it was never stored (or is incomplete)."""
         folder = self.path(config)
-        if not (folder / "metrics.json").exists():  # written last: its presence marks completion
+        if not self.exists(config):  # metrics.json is written last: its presence marks completion
             return None
         state = torch.load(folder / "model.pt", map_location="cpu", weights_only=True)
         history = pd.read_csv(folder / "history.csv")
@@ -87,7 +121,8 @@ class ResultCache:
         _atomic_write(folder / "history.csv", lambda p: result.history.to_csv(p, index=False))
         _atomic_write(folder / "arrays.npz", lambda p: _save_npz(p, result.arrays))
         fields = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
-        record = {"config": fields, "version": __version__, "metrics": result.metrics}
+        record = {"config": fields, "version": __version__, "code": code_hash(),
+                  "metrics": result.metrics}
         _atomic_write(folder / "metrics.json",
                       lambda p: Path(p).write_text(json.dumps(record, indent=1, default=str)))
         return folder

@@ -26,3 +26,17 @@ def claims_table(claims: list[Claim]) -> pd.DataFrame:
     """One row per claim: claim, paper, this run, test, verdict."""
     return pd.DataFrame([{"claim": c.claim, "paper": c.paper, "this run": c.run, "test": c.test,
                           "verdict": c.verdict} for c in claims])
+
+
+def show_claims(claims: list[Claim], folder) -> None:
+    """What every notebook's claims section does: save the table as claims.csv/.md under
+    `folder`, display it, and print one verdict line per claim (the lines nbval compares)."""
+    from IPython.display import display
+
+    from .plots import save_table
+
+    table = claims_table(claims)
+    save_table(table, folder, "claims")
+    display(table)
+    for c in claims:
+        print(f"{c.verdict:10s} {c.claim}")

@@ -1,11 +1,11 @@
-"""The `companion` command: list the notebooks, regenerate them headlessly."""
+"""The `companion` command: list the notebooks, run one or regenerate them headlessly."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import run
+from . import runner as run
 
 
 def _list(args) -> int:
@@ -37,20 +37,53 @@ def _regenerate(args) -> int:
     return 0
 
 
+def _run(args) -> int:
+    params = {name: run.parse_value(value) for name, value in args.parameter or []}
+    try:
+        res = run.run_notebook(args.notebook, args.profile, params, args.output,
+                               progress=not args.quiet, echo=lambda line: None)
+    except ValueError as err:
+        print(f"companion: {err}", file=sys.stderr)
+        return 2
+    where = args.output or res.output
+    if res.status != "ok":
+        print(f"[failed] {res.name} ({args.profile}) in {res.seconds:.0f} s -- {res.error} "
+              f"(executed notebook: {where})", file=sys.stderr)
+        return 1
+    print(f"[ok] {res.name} ({args.profile}) in {res.seconds:.0f} s -> {where}")
+    return 0
+
+
+PROFILE_HELP = ("quick: CPU minutes, refreshes notebooks/ and figures/ in place; "
+                "full: the papers' settings (GPU), writes runs/full and figures/full")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="companion", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="print the notebooks and their parameters").set_defaults(func=_list)
     regen = sub.add_parser("regenerate", help="execute notebooks with papermill")
-    regen.add_argument("--profile", default="quick", choices=run.PROFILES,
-                       help="quick: CPU minutes, refreshes notebooks/ and figures/ in place; "
-                            "full: the papers' settings (GPU), writes runs/full and figures/full")
+    regen.add_argument("--profile", default="quick", choices=run.PROFILES, help=PROFILE_HELP)
     regen.add_argument("--only", nargs="+", metavar="NAME",
                        help="notebooks to run: full name, number ('01') or name without number")
     regen.add_argument("--jobs", type=int, default=1,
                        help="notebooks run in parallel processes, one torch thread each")
     regen.add_argument("--quiet", action="store_true", help="no per-cell progress bar")
     regen.set_defaults(func=_regenerate)
+    one = sub.add_parser("run", help="execute one notebook with papermill, with parameters",
+                         description="Execute one notebook; names after -p are checked against "
+                                     "its parameters (see `companion list`) before it starts.")
+    one.add_argument("notebook", metavar="NOTEBOOK",
+                     help="full name, number ('01') or name without number")
+    one.add_argument("--profile", default="quick", choices=run.PROFILES, help=PROFILE_HELP)
+    one.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                     help="set a notebook parameter; VALUE is read as a Python literal "
+                          "(3, 0.5, [1, 2], True, None, 'text') when it is one, else as text")
+    one.add_argument("--output", metavar="PATH",
+                     help="write the executed notebook here instead of notebooks/ (quick) "
+                          "or runs/full/ (full)")
+    one.add_argument("--quiet", action="store_true", help="no per-cell progress bar")
+    one.set_defaults(func=_run)
     return parser
 
 

@@ -37,7 +37,7 @@ def run_configs(configs, run_one, device="auto", jobs: int = 1, cache: ResultCac
     """{config: run} for every config (duplicates run once). `cost(config)` orders the work."""
     cache = cache or ResultCache()
     configs = list(dict.fromkeys(configs))
-    todo = [c for c in configs if cache.load(c) is None]
+    todo = [c for c in configs if not cache.exists(c)]
     timings = {}
     if jobs > 1 and len(todo) > 1:
         import multiprocessing as mp

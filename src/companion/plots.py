@@ -23,19 +23,28 @@ def use_style() -> None:
     sns.set_theme(style="whitegrid", rc=STYLE)
 
 
+#: No creation date or software version in the files, so an unchanged figure is an unchanged file.
+FILE_METADATA = {".png": {"Software": None}, ".pdf": {"CreationDate": None, "Producer": None}}
+
+
 def save_figure(fig: mpl.figure.Figure, folder: str | Path, name: str) -> list[Path]:
-    """Write `fig` as folder/name.png and folder/name.pdf; return the paths."""
-    folder = Path(folder)
+    """Write `fig` as folder/name.png and folder/name.pdf (byte-identical when the figure is);
+    return the paths. A relative folder lies under the project root."""
+    from .paths import resolve
+
+    folder = resolve(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{name}.png", folder / f"{name}.pdf"]
     for p in paths:
-        fig.savefig(p, bbox_inches="tight")
+        fig.savefig(p, bbox_inches="tight", metadata=FILE_METADATA[p.suffix])
     return paths
 
 
 def save_table(df: pd.DataFrame, folder: str | Path, name: str) -> list[Path]:
     """Write `df` as folder/name.csv and folder/name.md; return the paths."""
-    folder = Path(folder)
+    from .paths import resolve
+
+    folder = resolve(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{name}.csv", folder / f"{name}.md"]
     df.to_csv(paths[0], index=False)
@@ -71,3 +80,12 @@ def panel_grid(n_rows: int, n_cols: int, size: float = 2.2):
     """A figure of n_rows x n_cols square panels; returns (fig, axes[n_rows, n_cols])."""
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(size * n_cols, size * n_rows), squeeze=False)
     return fig, axes
+
+
+def list_files(folder) -> None:
+    """Print the files a notebook wrote to its output folder."""
+    from .paths import resolve
+
+    print("Files written:")
+    for f in sorted(resolve(folder).iterdir()):
+        print(" ", f.name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
@@ -31,13 +32,28 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+_DEVICE = re.compile(r"cpu|mps|cuda(:\d+)?")
+DEVICE_CHOICES = "auto, cpu, cuda, cuda:N or mps"
+
+
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """'auto' (or None) picks CUDA when present, else the CPU; anything else is taken as given."""
+    """'auto' (or None) picks CUDA when present, else the CPU; 'cpu', 'cuda', 'cuda:N', 'mps'
+    or a torch.device are taken as given once torch can use them. Anything else, or a device
+    torch cannot reach, raises ValueError with a one-line message."""
     if device is None or str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was asked for but torch sees no CUDA device; use 'cpu' or 'auto'")
+    if not isinstance(device, torch.device):
+        if not isinstance(device, str) or not _DEVICE.fullmatch(device):
+            raise ValueError(f"unknown device {device!r}; use {DEVICE_CHOICES}")
+        device = torch.device(device)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {str(device)!r} asked for but torch sees no CUDA GPU")
+        count = torch.cuda.device_count()
+        if device.index is not None and device.index >= count:
+            raise ValueError(f"device {str(device)!r} asked for but torch sees {count} CUDA GPU(s)")
+    if device.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        raise ValueError(f"device {str(device)!r} asked for but torch sees no MPS (Apple GPU) backend")
     return device
 
 

@@ -1,4 +1,4 @@
-"""Figures, tables and claims of notebook 01 (Soft-IntroVAE on 2D toys), built from `ToyRun`s.
+"""Figures, tables and claims of notebook 01 (Soft-IntroVAE on 2D toys), built from `Run`s.
 
 Fig. 2(a)/(b): samples and exp(ELBO) densities; Table 2 beside the paper's values and the
 real-vs-real noise floor; Fig. 3: IntroVAE's metrics against m; Fig. 21: posterior collapse;
@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .claims import Claim
-from .data import sample_toy, toy_box
-from .metrics import hist_kl_paper, histogram_density, histogram_metrics
-from .plots import density_panel, panel_grid, scatter_panel
-from .reference import DATASET_LABELS, METHOD_LABELS, table2_frame
+from ...claims import Claim
+from ...core.data import sample_toy, toy_box
+from ...core.metrics import hist_kl_paper, histogram_density, histogram_metrics
+from ...plots import density_panel, panel_grid, scatter_panel
+from ...tables import DATASET_LABELS, METHOD_LABELS, format_mean_std
+from .reported import table2_frame
 
 METRIC_LABELS = {"gnelbo": "gnELBO (1e-7)", "kl": "KL", "jsd": "JSD",
                  "kl_normalised": "KL (normalised, nats)", "jsd_normalised": "JSD (normalised, nats)"}
@@ -109,11 +110,11 @@ def table2(runs, datasets, profile: str) -> pd.DataFrame:
         row = {"dataset": DATASET_LABELS[d], "metric": METRIC_LABELS[metric]}
         for _, r in grp.iterrows():
             name = METHOD_LABELS[r.method]
-            row[f"{name} (paper)"] = _fmt(r.mean_paper, r.std_paper)
-            row[f"{name} ({label})"] = _fmt(r.mean_run, r.std_run)
+            row[f"{name} (paper)"] = format_mean_std(r.mean_paper, r.std_paper)
+            row[f"{name} ({label})"] = format_mean_std(r.mean_run, r.std_run)
         if metric in ("kl", "jsd"):
             mean, std = noise_floor(d)[metric]
-            row["real vs real"] = _fmt(mean, std)
+            row["real vs real"] = format_mean_std(mean, std)
         else:
             row["real vs real"] = "-"
         rows.append(row)
@@ -124,19 +125,13 @@ def normalised_table(runs) -> pd.DataFrame:
     """The correctly normalised KL and JSD (probability masses, nats), beside the paper-style."""
     frame = metrics_frame(runs)
     run = summarise(frame, ["dataset", "method"], ["kl", "jsd", "kl_normalised", "jsd_normalised"])
-    run["value"] = [_fmt(m, s) for m, s in zip(run["mean"], run["std"])]
+    run["value"] = [format_mean_std(m, s) for m, s in zip(run["mean"], run["std"])]
     wide = run.pivot_table(index=["dataset", "method"], columns="metric", values="value",
                            aggfunc="first").reset_index()
     wide["dataset"] = wide.dataset.map(DATASET_LABELS)
     wide["method"] = wide.method.map(METHOD_LABELS)
     return wide.rename(columns=METRIC_LABELS)[["dataset", "method", *[METRIC_LABELS[k] for k in
                                                 ("kl", "jsd", "kl_normalised", "jsd_normalised")]]]
-
-
-def _fmt(mean, std, digits=2):
-    if pd.isna(mean):
-        return "not run"
-    return f"{mean:.{digits}f}" if pd.isna(std) else f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
 # ----------------------------------------------------------------------------------- Fig. 3

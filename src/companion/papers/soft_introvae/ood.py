@@ -4,7 +4,7 @@ App. 9.7, Table 7, Fig. 8; spec soft_introvae §3, §4.1, §6.3).
 A model is trained on one dataset (VAE or Soft-IntroVAE, the same residual networks), then
 scores the in-distribution train and test images and the test images of its OOD partner. Table 7
 reports the AUROC of the ELBO score; Fig. 8 histograms the M = 5 importance-weighted
-log-likelihood. The Soft-IntroVAE update is `soft_introvae.soft_introvae_step`, the function the
+log-likelihood. The Soft-IntroVAE update is `method.soft_introvae_step`, the function the
 2D notebook uses.
 
 Fields carry their provenance: [P] paper, [C] the authors' code, [A] this companion's choice
@@ -21,25 +21,25 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .cache import ResultCache, TrainedRun, cached_run
-from .data import DatasetMissing, load_dataset
-from .nets import VAE, image_mlp_vae, residual_vae
-from .ood import auroc, ood_scores
-from .parallel import run_configs
-from .params import as_dict, as_list, describe, known, positive_seeds, tagged
-from .soft_introvae import GAMMA_R, Optimizers, soft_introvae_step, vae_step
-from .train import EpochBatches, fit, resolve_device, seed_everything
+from ...cache import ResultCache, TrainedRun, cached_run
+from ...config import as_dict, as_list, describe, known, pick_profile, positive_seeds, tagged
+from ...core.data import DatasetMissing, load_dataset
+from ...core.nets import VAE, image_mlp_vae, residual_vae
+from ...core.ood_scores import auroc, ood_scores
+from ...parallel import run_configs
+from ...tables import METHOD_LABELS
+from ...train import EpochBatches, fit, resolve_device, seed_everything
+from .method import GAMMA_R, Optimizers, soft_introvae_step, vae_step
 
 #: Table 7's pairs [P]: in-distribution dataset -> OOD dataset.
 PAIRS = {"mnist": "fashion-mnist", "fashion-mnist": "mnist", "cifar10": "svhn", "svhn": "cifar10"}
 METHODS = ("vae", "sintrovae")
-METHOD_LABELS = {"vae": "VAE", "sintrovae": "Soft-IntroVAE"}
 IMAGE_SHAPES = {"mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32),
                 "svhn": (3, 32, 32)}
 
 
 @dataclass(frozen=True)
-class OODConfig:
+class Config:
     """One trained model (in-distribution dataset x method x seed) and its scores."""
 
     dataset: str = tagged("cifar10", "P", "in-distribution dataset; its OOD partner is Table 7's")
@@ -64,7 +64,7 @@ class OODConfig:
     def ood_dataset(self) -> str:
         return PAIRS[self.dataset]
 
-    def validate(self) -> "OODConfig":
+    def validate(self) -> "Config":
         known((self.dataset,), tuple(PAIRS), "dataset")
         known((self.method,), METHODS, "method")
         known((self.arch,), ("residual", "mlp"), "architecture")
@@ -79,10 +79,10 @@ class OODConfig:
         return self
 
 
-def paper_config(dataset: str, method: str, **changes) -> OODConfig:
+def paper_config(dataset: str, method: str, **changes) -> Config:
     """spec §3.2's settings for the dataset's image size [C], then `changes`."""
     small = IMAGE_SHAPES[dataset][1] == 28
-    base = OODConfig(dataset=dataset, method=method, channels=(64, 128) if small else (64, 128, 256),
+    base = Config(dataset=dataset, method=method, channels=(64, 128) if small else (64, 128, 256),
                      zdim=32 if small else 128, batch_size=128 if small else 32,
                      epochs=200 if small else 220)
     return dataclasses.replace(base, **changes).validate()
@@ -91,7 +91,7 @@ def paper_config(dataset: str, method: str, **changes) -> OODConfig:
 # ------------------------------------------------------------------------------------ profiles
 
 @dataclass(frozen=True)
-class OODProfile:
+class Profile:
     name: str
     datasets: tuple      # in-distribution datasets (one Table 7 row each)
     methods: tuple
@@ -101,10 +101,10 @@ class OODProfile:
     why: str = ""
 
 
-FULL = OODProfile("full", datasets=tuple(PAIRS), methods=METHODS, seeds=(0, 1, 2), small={}, large={},
+FULL = Profile("full", datasets=tuple(PAIRS), methods=METHODS, seeds=(0, 1, 2), small={}, large={},
                   why="All four pairs, the paper's epochs and the code's networks, 3 seeds [P]. A GPU job.")
 
-QUICK = OODProfile(
+QUICK = Profile(
     "quick", datasets=("mnist", "fashion-mnist", "cifar10"), methods=METHODS, seeds=(0,),
     # [A, spec §6.3] 28x28: the MLP 784-512-256-(2x32) for both methods, all 60k training images,
     # 8 epochs at lr 1e-3 (measured: the MLP VAE's MNIST AUROC is 0.89 after 3 epochs at 2e-4,
@@ -122,8 +122,8 @@ PROFILES = {"quick": QUICK, "full": FULL}
 
 
 @dataclass(frozen=True)
-class OODPlan:
-    profile: OODProfile
+class Plan:
+    profile: Profile
     runs: tuple          # every config to train
     skipped: dict        # in-distribution dataset -> why its pair is not run
 
@@ -138,14 +138,12 @@ def available(dataset: str, split: str) -> str:
 
 
 def make_plan(profile: str = "quick", datasets=None, methods=None, seeds=None,
-              overrides: dict | None = None, check_data: bool = True) -> OODPlan:
+              overrides: dict | None = None, check_data: bool = True) -> Plan:
     """Validate the parameters and list the runs. A pair whose data is missing is skipped with
     the loader's message (the notebook reports it as "not run")."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
-    prof = PROFILES[profile]
+    prof = pick_profile(PROFILES, profile)
     overrides = as_dict(overrides, "overrides")
-    unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(OODConfig)})
+    unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(Config)})
     if unknown:
         raise ValueError(f"unknown override(s) {unknown}")
     if "channels" in overrides:
@@ -161,10 +159,10 @@ def make_plan(profile: str = "quick", datasets=None, methods=None, seeds=None,
             continue
         changes = prof.small if IMAGE_SHAPES[ds][1] == 28 else prof.large
         runs += [paper_config(ds, m, seed=s, **{**changes, **overrides}) for m in methods for s in seeds]
-    return OODPlan(prof, tuple(runs), skipped)
+    return Plan(prof, tuple(runs), skipped)
 
 
-def settings_table(config: OODConfig) -> pd.DataFrame:
+def settings_table(config: Config) -> pd.DataFrame:
     """The config's fields with their provenance; a value the profile changed shows the
     setting of spec §3.2 for the dataset's image size that it replaces."""
     return describe(config, paper_config(config.dataset, config.method, seed=config.seed))
@@ -172,14 +170,14 @@ def settings_table(config: OODConfig) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------ train, score
 
-def build_model(config: OODConfig) -> VAE:
+def build_model(config: Config) -> VAE:
     shape = IMAGE_SHAPES[config.dataset]
     if config.arch == "mlp":
         return image_mlp_vae(shape, config.zdim)
     return residual_vae(shape, config.zdim, config.channels)
 
 
-def train_ood(config: OODConfig, device="auto", progress: bool = True) -> tuple[VAE, pd.DataFrame]:
+def train_one(config: Config, device="auto", progress: bool = True) -> tuple[VAE, pd.DataFrame]:
     """Adam on encoder and decoder; the plain ELBO (VAE) or the Soft-IntroVAE step with
     s = 1 / input dimension and no warm-up [C]."""
     config.validate()
@@ -204,7 +202,7 @@ def train_ood(config: OODConfig, device="auto", progress: bool = True) -> tuple[
 
 
 @torch.no_grad()
-def evaluate_ood(model: VAE, config: OODConfig) -> tuple[dict, dict]:
+def evaluate_one(model: VAE, config: Config) -> tuple[dict, dict]:
     """ELBO and IW log-likelihood of the in-distribution train and test images and the OOD test
     images; AUROC (in-test vs OOD-test) for both scores; samples and reconstructions."""
     device = next(model.parameters()).device
@@ -227,31 +225,32 @@ def evaluate_ood(model: VAE, config: OODConfig) -> tuple[dict, dict]:
     return metrics, arrays
 
 
-class OODRun(TrainedRun):
+class Run(TrainedRun):
     """A trained OOD model with its history, scores (arrays) and AUROCs (metrics)."""
 
 
-def run_ood(config: OODConfig, device="auto", cache: ResultCache | None = None,
-            progress: bool = True) -> OODRun:
+def run_one(config: Config, device="auto", cache: ResultCache | None = None,
+            progress: bool = True) -> Run:
     """Train and score `config`, or load both from the cache."""
     def train_and_evaluate():
         start = time.perf_counter()
-        model, history = train_ood(config, device, progress)
-        metrics, arrays = evaluate_ood(model, config)
+        model, history = train_one(config, device, progress)
+        metrics, arrays = evaluate_one(model, config)
         metrics["train_seconds"] = time.perf_counter() - start  # training and scoring
         return model, history, metrics, arrays
 
-    return cached_run(config.validate(), cache, build_model, train_and_evaluate, OODRun)
+    return cached_run(config.validate(), cache, build_model, train_and_evaluate, Run)
 
 
-def _cost(config: OODConfig) -> float:
+def _cost(config: Config) -> float:
     """Rough training cost, to start the longest runs first (measured on CPU: a Soft-IntroVAE
     step costs ~4x a VAE step; a residual-net image ~30x an MLP image)."""
     per_image = {"vae": 1.0, "sintrovae": 4.0}[config.method] * (30.0 if config.arch == "residual" else 1.0)
-    n_train = config.n_train or {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000, "svhn": 73_257}[config.dataset]
+    full_sizes = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000, "svhn": 73_257}
+    n_train = config.n_train or full_sizes[config.dataset]
     return per_image * config.epochs * n_train
 
 
-def run_plan(plan: OODPlan, device="auto", jobs: int = 1, cache: ResultCache | None = None,
-             progress: bool = True) -> dict[OODConfig, OODRun]:
-    return run_configs(list(plan.runs), run_ood, device, jobs, cache, progress, cost=_cost)
+def run_plan(plan: Plan, device="auto", jobs: int = 1, cache: ResultCache | None = None,
+             progress: bool = True) -> dict[Config, Run]:
+    return run_configs(list(plan.runs), run_one, device, jobs, cache, progress, cost=_cost)

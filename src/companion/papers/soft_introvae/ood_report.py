@@ -1,4 +1,4 @@
-"""Figures, tables and claims of notebook 05 (OOD detection), from `ood_histograms` runs."""
+"""Figures, tables and claims of notebook 05 (OOD detection), from `ood` runs."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import pandas as pd
 import torch
 from torchvision.utils import make_grid
 
-from .claims import Claim
-from .ood_histograms import METHOD_LABELS, PAIRS, OODPlan
-from .reference import SOFT_INTROVAE_TABLE7, format_mean_std
+from ...claims import Claim
+from ...tables import DATASET_LABELS, METHOD_LABELS, format_mean_std, mean_std
+from .ood import PAIRS, Plan
+from .reported import SOFT_INTROVAE_TABLE7
 
-DATASET_LABELS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "svhn": "SVHN"}
 SPLIT_STYLE = {"in_train": ("train", "tab:blue"), "in_test": ("test", "tab:green"), "ood": ("OOD", "tab:red")}
 
 
-def _by_pair(plan: OODPlan, runs) -> dict:
+def _by_pair(plan: Plan, runs) -> dict:
     out = {}
     for c in plan.runs:
         out.setdefault((c.dataset, c.method), []).append(runs[c])
@@ -24,11 +24,10 @@ def _by_pair(plan: OODPlan, runs) -> dict:
 
 
 def _auroc(runs_list, key="auroc_elbo"):
-    v = np.array([r.metrics[key] for r in runs_list])
-    return float(v.mean()), (float(v.std(ddof=1)) if len(v) > 1 else np.nan)
+    return mean_std(r.metrics[key] for r in runs_list)
 
 
-def table7(plan: OODPlan, runs, datasets=tuple(PAIRS)) -> pd.DataFrame:
+def table7(plan: Plan, runs, datasets=tuple(PAIRS)) -> pd.DataFrame:
     """Table 7: AUROC (ELBO score) per pair and method, paper vs this run; pairs without data
     say "not run" and why is printed by the notebook."""
     pairs = _by_pair(plan, runs)
@@ -46,7 +45,7 @@ def table7(plan: OODPlan, runs, datasets=tuple(PAIRS)) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def figure8(plan: OODPlan, runs, dataset: str):
+def figure8(plan: Plan, runs, dataset: str):
     """Fig. 8: histograms of the M = 5 log-likelihood estimate of the in-distribution train and
     test images and the OOD test images, one panel per method (first seed), AUROC in the title."""
     pairs = _by_pair(plan, runs)
@@ -68,7 +67,7 @@ def figure8(plan: OODPlan, runs, dataset: str):
     return fig
 
 
-def samples_figure(plan: OODPlan, runs):
+def samples_figure(plan: Plan, runs):
     """Samples (top) and test reconstructions (bottom: real, reconstruction pairs) per model."""
     pairs = _by_pair(plan, runs)
     keys = list(pairs)
@@ -90,7 +89,7 @@ def _budget(run) -> str:
     return f"{c.epochs} epoch(s) of {c.n_train or 'all'} training images"
 
 
-def claims(plan: OODPlan, runs) -> list[Claim]:
+def claims(plan: Plan, runs) -> list[Claim]:
     """Table 7's statements, tested on this run's AUROCs (mean over seeds); a pair without runs
     is "not tested"."""
     pairs = _by_pair(plan, runs)

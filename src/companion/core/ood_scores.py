@@ -13,9 +13,8 @@ import math
 
 import numpy as np
 import torch
-from torch.distributions import Independent, Normal
 
-from .objectives import iwae_bound, kl_normal, sse
+from .objectives import importance_log_weights, iwae_bound, kl_normal, reparameterize, sse
 
 #: Importance samples of the paper's log-likelihood estimate [P, App. 9.7].
 M_SAMPLES = 5
@@ -40,16 +39,12 @@ def ood_scores(model, x: torch.Tensor, m: int = M_SAMPLES, batch_size: int | Non
     elbo, iw = [], []
     for xb in x.split(batch_size):
         mu, logvar = model.encoder(xb)
-        std = (0.5 * logvar).exp()
-        eps = torch.randn((m, *mu.shape), generator=generator, device=mu.device)
-        z = mu + eps * std                                                    # [M, B, D]
+        z = reparameterize(mu, logvar, generator, n=m)                        # [M, B, D]
         recon = model.decoder(z.reshape(-1, z.shape[-1]))
         xs = xb.expand(m, *xb.shape).reshape(-1, *xb.shape[1:])
         log_px = -sse(xs, recon).view(m, -1)                                  # [M, B]
-        log_q = Independent(Normal(mu, std), 1).log_prob(z)
-        log_p = Independent(Normal(torch.zeros_like(mu), torch.ones_like(mu)), 1).log_prob(z)
         elbo.append(log_px.mean(0) - kl_normal(mu, logvar))
-        iw.append(iwae_bound((log_px + log_p - log_q).T))
+        iw.append(iwae_bound(importance_log_weights(z, mu, logvar, log_px)))
     return {"elbo": torch.cat(elbo), "iw": torch.cat(iw)}
 
 

@@ -13,13 +13,18 @@ import torch
 from torch import nn
 
 
+def relu_stack(widths) -> list[nn.Module]:
+    """Linear(w0, w1)-ReLU-Linear(w1, w2)-ReLU-... for consecutive widths (the hidden layers of
+    every fully connected net here)."""
+    layers: list[nn.Module] = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    return layers
+
+
 def mlp(d_in: int, d_out: int, hidden: int, n_hidden: int) -> nn.Sequential:
     """Linear(d_in,H)-ReLU-[Linear(H,H)-ReLU]*n_hidden-Linear(H,d_out)."""
-    layers: list[nn.Module] = [nn.Linear(d_in, hidden), nn.ReLU()]
-    for _ in range(n_hidden):
-        layers += [nn.Linear(hidden, hidden), nn.ReLU()]
-    layers.append(nn.Linear(hidden, d_out))
-    return nn.Sequential(*layers)
+    return nn.Sequential(*relu_stack([d_in] + [hidden] * (n_hidden + 1)), nn.Linear(hidden, d_out))
 
 
 class MLPEncoder(nn.Module):
@@ -79,11 +84,8 @@ class ImageMLPEncoder(nn.Module):
     def __init__(self, image_shape: tuple, zdim: int, hidden: tuple = (512, 256)):
         super().__init__()
         self.zdim = zdim
-        widths = [int(torch.tensor(image_shape).prod()), *hidden]
-        layers: list[nn.Module] = []
-        for a, b in zip(widths[:-1], widths[1:]):
-            layers += [nn.Linear(a, b), nn.ReLU()]
-        self.net = nn.Sequential(nn.Flatten(), *layers, nn.Linear(widths[-1], 2 * zdim))
+        widths = [math.prod(image_shape), *hidden]
+        self.net = nn.Sequential(nn.Flatten(), *relu_stack(widths), nn.Linear(widths[-1], 2 * zdim))
 
     def forward(self, x):
         return self.net(x).chunk(2, dim=1)
@@ -97,10 +99,7 @@ class ImageMLPDecoder(nn.Module):
         super().__init__()
         self.zdim, self.image_shape = zdim, tuple(image_shape)
         widths = [zdim, *reversed(hidden)]
-        layers: list[nn.Module] = []
-        for a, b in zip(widths[:-1], widths[1:]):
-            layers += [nn.Linear(a, b), nn.ReLU()]
-        self.trunk = nn.Sequential(*layers)
+        self.trunk = nn.Sequential(*relu_stack(widths))
         d = math.prod(image_shape)
         self.mean_head = nn.Linear(widths[-1], d)
         self.var_head = nn.Linear(widths[-1], d)
@@ -235,9 +234,7 @@ def image_mlp_vae(image_shape: tuple, zdim: int, hidden: tuple = (512, 256)) -> 
     d = math.prod(image_shape)
     encoder = ImageMLPEncoder(image_shape, zdim, hidden)
     widths = [zdim, *reversed(hidden)]
-    layers: list[nn.Module] = []
-    for a, b in zip(widths[:-1], widths[1:]):
-        layers += [nn.Linear(a, b), nn.ReLU()]
-    decoder = nn.Sequential(*layers, nn.Linear(widths[-1], d), nn.Unflatten(1, tuple(image_shape)))
+    decoder = nn.Sequential(*relu_stack(widths), nn.Linear(widths[-1], d),
+                            nn.Unflatten(1, tuple(image_shape)))
     decoder.zdim = zdim
     return VAE(encoder, decoder)

@@ -22,8 +22,8 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from .nets import VAE
-from .objectives import kl_normal, neg_elbo, reparameterize, sse
+from ...core.nets import VAE
+from ...core.objectives import kl_normal, neg_elbo, reparameterize, sse
 
 ALPHA = 2.0  # [P] all experiments
 GAMMA_R = 1e-8  # [P] weight of the fakes' reconstruction error in the decoder loss

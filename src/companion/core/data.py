@@ -1,17 +1,25 @@
-"""Datasets: the four 2D toy densities of Soft-IntroVAE (spec soft_introvae §2.1).
+"""Datasets: the four 2D toy densities of Soft-IntroVAE (spec soft_introvae §2.1) and the image
+datasets (MNIST, Fashion-MNIST, CIFAR-10, SVHN).
 
-The recipes are the official code's [C]; the paper only names the datasets. Fresh samples are
+Toy recipes are the official code's [C]; the paper only names the datasets. Fresh samples are
 drawn for every batch, so there is no fixed training set. Sampling is done with torch on the
 target device, so a training step never copies data from the host.
+
+Image datasets live under `data_root()` ($COMPANION_DATA, else `data/`). A missing one is fetched
+by torchvision's own downloader, which checks every file's MD5, unless $COMPANION_DOWNLOAD is
+0/false/no/off; when it cannot be had, `DatasetMissing` says which files belong where.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from http.client import HTTPException
 from pathlib import Path
 
 import torch
+
+from ..paths import DATA_ENV, data_root
 
 #: Toy dataset name -> half-width of the square plotting/evaluation box [C: 2 * scale].
 TOY_BOXES = {"8gaussians": 2.0, "spiral": 4.0, "checkerboard": 4.0, "rings": 4.0}
@@ -104,57 +112,112 @@ def sample_toy(name: str, n: int, *, generator: torch.Generator | None = None,
     return _GENERATORS[name](n, generator, torch.device(device))
 
 
-# --------------------------------------------------------------------------- image data roots
+# --------------------------------------------------------------------------- image datasets
 
-DATA_ENV = "COMPANION_DATA"
+DOWNLOAD_ENV = "COMPANION_DOWNLOAD"
+_OFF = {"0", "false", "no", "off"}
 
 
-def data_root() -> Path:
-    """The single root of every image dataset: $COMPANION_DATA, else `data/` [A]."""
-    return Path(os.environ.get(DATA_ENV, "data"))
+def downloads_enabled() -> bool:
+    """True unless $COMPANION_DOWNLOAD is 0, false, no or off (any case): missing datasets are
+    downloaded by default."""
+    return os.environ.get(DOWNLOAD_ENV, "").strip().lower() not in _OFF
 
 
 class DatasetMissing(FileNotFoundError):
     """An image dataset is not under the data root and could not be downloaded."""
 
 
-_TORCHVISION = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
+#: Datasets torchvision reads and downloads: name -> (torchvision class, sub-folder of the data
+#: root it is given; MNIST and Fashion-MNIST add `<class>/raw` themselves).
+_TORCHVISION = {"mnist": ("MNIST", ""), "fashion-mnist": ("FashionMNIST", ""),
+                "cifar10": ("CIFAR10", "cifar10"), "svhn": ("SVHN", "svhn")}
+_GREY = ("mnist", "fashion-mnist")
+#: Image-folder datasets: name -> folder under the data root with `<split>/<class>/*.png`.
+IMAGE_FOLDERS = {"cifar10": "cifar10_png", "svhn": "svhn_png"}
+IMAGE_DATASETS = ("mnist", "fashion-mnist", "cifar10", "svhn")
 
 
-def _missing(name: str, folder: Path) -> DatasetMissing:
+def _archives(cls, root: Path, split: str) -> tuple[Path, list[tuple[str, str]]]:
+    """The folder torchvision keeps the downloaded files in, and their (name, MD5) pairs."""
+    if hasattr(cls, "resources"):  # MNIST, Fashion-MNIST: the four IDX .gz files
+        return root / cls.__name__ / "raw", list(cls.resources)
+    if hasattr(cls, "tgz_md5"):  # CIFAR-10: one archive, unpacked next to itself
+        return root, [(cls.filename, cls.tgz_md5)]
+    _, filename, md5 = cls.split_list[split]  # SVHN: one .mat file per split
+    return root, [(filename, md5)]
+
+
+def _why_not(download: bool | None, err: Exception | None) -> str:
+    if err is not None:
+        return f"could not be downloaded ({' '.join(str(err).split())[:300]})"
+    if download is False:
+        return "download=False was passed"
+    return (f"downloads are off ({DOWNLOAD_ENV}={os.environ.get(DOWNLOAD_ENV)} is set; unset it or "
+            f"pass download=True to fetch it)")
+
+
+def _missing(name: str, split: str, root: Path, folder: Path, files: list[str], why: str,
+             png: Path | None = None) -> DatasetMissing:
+    """The error for an absent dataset: where it was looked for, which files go where, and how."""
+    pngs = f" nor as PNGs in {png}" if png else ""
+    by_hand = f"; or put the images in {png}/<class>/*.png" if png else ""
+    layout = f"{folder.relative_to(root)}/" + (f" (or {png.relative_to(root)}/<class>/)" if png else "")
     return DatasetMissing(
-        f"{name} was not found in {folder}. Get it in one of two ways: run with internet access "
-        f"and download=True (torchvision fetches it into {folder}), or set {DATA_ENV} to a folder "
-        f"that already holds it in torchvision's layout (for example ../shared/data, offline).")
+        f"{name} ({split}) is not in {folder}{pngs}, and {why}. Expected file(s) in {folder}: "
+        f"{', '.join(files)}. Get them in one of these ways: run once with internet access "
+        f"(torchvision downloads them there and checks their MD5); or download these files from the "
+        f"dataset's site and place them in {folder} by hand (torchvision checks their MD5 and "
+        f"unpacks archives){by_hand}; or set {DATA_ENV} to a folder that already holds them as "
+        f"{layout} (the data root now is {root}).")
+
+
+def _placed_by_hand(folder: Path, archives) -> bool:
+    """Whether every archive is in `folder` with torchvision's MD5 (unpacking them needs no network)."""
+    from torchvision.datasets.utils import check_integrity
+
+    return all(check_integrity(str(folder / f), md5) for f, md5 in archives)
+
+
+def _torchvision(name: str, split: str, root: Path, download: bool | None, png: Path | None = None):
+    """Open the torchvision dataset under `root`, downloading it when allowed. Files already present
+    are used as they are (torchvision checks them; archives placed by hand are only unpacked)."""
+    from torchvision import datasets
+
+    cls_name, sub = _TORCHVISION[name]
+    cls = getattr(datasets, cls_name)
+    tv_root = root / sub if sub else root
+    folder, archives = _archives(cls, tv_root, split)
+    allowed = downloads_enabled() if download is None else download
+    kwargs = {"split": split} if name == "svhn" else {"train": split == "train"}
+    files = [f for f, _ in archives]
+    try:
+        return cls(str(tv_root), download=False, **kwargs)
+    except RuntimeError as err:  # torchvision: "Dataset not found or corrupted"
+        if not allowed and not _placed_by_hand(folder, archives):
+            raise _missing(name, split, root, folder, files, _why_not(download, None), png) from err
+    try:  # downloads only what is absent or fails its MD5
+        return cls(str(tv_root), download=True, **kwargs)
+    except (RuntimeError, OSError, HTTPException) as err:  # no network, refused, corrupted
+        raise _missing(name, split, root, folder, files, _why_not(download, err), png) from err
 
 
 def load_images(name: str, split: str = "train", root: str | Path | None = None,
-                download: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+                download: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """MNIST or Fashion-MNIST as (images float32 in [0, 1], shape [N, 1, 28, 28]; labels [N]).
 
     Read through torchvision from `root` (default: `data_root()`), converted in one tensor
-    operation rather than image by image.
+    operation rather than image by image. Missing files are downloaded when `download` is True,
+    or when it is None and `downloads_enabled()`; otherwise DatasetMissing says what to put where.
     """
-    from torchvision import datasets
-
-    if name not in _TORCHVISION:
-        raise ValueError(f"unknown image dataset {name!r}; choose one of {', '.join(_TORCHVISION)}")
+    if name not in _GREY:
+        raise ValueError(f"unknown image dataset {name!r}; choose one of {', '.join(_GREY)}")
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     root = Path(root) if root is not None else data_root()
-    cls = getattr(datasets, _TORCHVISION[name])
-    try:
-        ds = cls(str(root), train=split == "train", download=download)
-    except RuntimeError as err:  # torchvision: "Dataset not found"
-        raise _missing(name, root / _TORCHVISION[name]) from err
-    except OSError as err:  # download attempted without network
-        raise _missing(name, root / _TORCHVISION[name]) from err
+    ds = _torchvision(name, split, root, download)
     images = ds.data.unsqueeze(1).float().div_(255.0)
     return images, ds.targets.clone()
-
-
-#: Image-folder datasets: name -> folder under the data root with `<split>/<class>/*.png`.
-IMAGE_FOLDERS = {"cifar10": "cifar10_png", "svhn": "svhn_png"}
 
 
 def _official_index(sample) -> int | None:
@@ -171,7 +234,7 @@ def load_image_folder(name: str, split: str = "test", root: str | Path | None = 
     Returns (images float32 in [0, 1], [N, C, H, W]; labels [N]; class names). Files named by
     their index in the official release (`<index>_<class>.png`, `<index>.png`, each index once)
     come in that order, so `limit` keeps the first N images as torchvision would, not the first
-    classes; other names keep ImageFolder's sorted order.
+    classes; other names keep ImageFolder's sorted order. Nothing is downloaded here.
     """
     import numpy as np
     from PIL import Image
@@ -184,7 +247,7 @@ def load_image_folder(name: str, split: str = "test", root: str | Path | None = 
         raise DatasetMissing(
             f"{name} ({split}) was not found in {folder}. Get it in one of two ways: put the images "
             f"there as {folder}/<class>/*.png, or set {DATA_ENV} to a folder that already holds "
-            f"{folder_name}/{split}/ (for example ../shared/data, offline).")
+            f"{folder_name}/{split}/<class>/*.png (the data root now is {root}).")
     ds = ImageFolder(str(folder))
     indices = [_official_index(s) for s in ds.samples]
     unique = None not in indices and len(set(indices)) == len(indices)
@@ -199,17 +262,10 @@ def load_image_folder(name: str, split: str = "test", root: str | Path | None = 
     return images.contiguous(), labels, list(ds.classes)
 
 
-#: torchvision classes and the sub-folder of the data root they download into.
-_TORCHVISION_RGB = {"cifar10": ("CIFAR10", "cifar10"), "svhn": ("SVHN", "svhn")}
-IMAGE_DATASETS = ("mnist", "fashion-mnist", "cifar10", "svhn")
-
-
-def _torchvision_rgb(name: str, split: str, folder: Path, download: bool) -> torch.Tensor:
-    from torchvision import datasets
-
-    cls = getattr(datasets, _TORCHVISION_RGB[name][0])
-    ds = (cls(str(folder), split=split, download=download) if name == "svhn"
-          else cls(str(folder), train=split == "train", download=download))
+def _torchvision_rgb(name: str, split: str, root: Path, download: bool | None = None):
+    """CIFAR-10 or SVHN through torchvision (under `<root>/cifar10`, `<root>/svhn`), as
+    (images float32 in [0, 1], [N, 3, 32, 32]; labels)."""
+    ds = _torchvision(name, split, root, download, png=root / IMAGE_FOLDERS[name] / split)
     data = torch.as_tensor(ds.data)
     if name == "cifar10":  # stored [N, H, W, C]; SVHN is already [N, C, H, W]
         data = data.permute(0, 3, 1, 2)
@@ -218,30 +274,22 @@ def _torchvision_rgb(name: str, split: str, folder: Path, download: bool) -> tor
 
 
 def load_dataset(name: str, split: str = "test", root: str | Path | None = None,
-                 limit: int | None = None, download: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+                 limit: int | None = None, download: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Any image dataset of the companion as (images float32 in [0, 1], [N, C, H, W]; labels).
 
     MNIST and Fashion-MNIST come through torchvision. CIFAR-10 and SVHN come from the image-folder
     layout `<root>/<name>_png/<split>/<class>/*.png` when it exists (the offline subsets, or
-    images a user put there), otherwise from torchvision (`<root>/cifar10`, `<root>/svhn`,
-    downloaded there when `download` is set). `limit` keeps the first N images.
+    images a user put there), otherwise from torchvision (`<root>/cifar10`, `<root>/svhn`),
+    downloaded there when `download` is True, or None and `downloads_enabled()`. `limit` keeps
+    the first N images.
     """
     if name not in IMAGE_DATASETS:
         raise ValueError(f"unknown image dataset {name!r}; choose one of {', '.join(IMAGE_DATASETS)}")
     root = Path(root) if root is not None else data_root()
-    if name in _TORCHVISION:
+    if name in _GREY:
         x, y = load_images(name, split, root, download)
     elif (root / IMAGE_FOLDERS[name] / split).is_dir():
         x, y, _ = load_image_folder(name, split, root, limit)
     else:
-        folder = root / _TORCHVISION_RGB[name][1]
-        try:
-            x, y = _torchvision_rgb(name, split, folder, download)
-        except (RuntimeError, OSError) as err:  # not found / no network
-            raise DatasetMissing(
-                f"{name} ({split}) was not found in {root / IMAGE_FOLDERS[name] / split} nor in {folder}. "
-                f"Get it in one of two ways: run with internet access and download=True (torchvision "
-                f"fetches it into {folder}), or put the images in {root / IMAGE_FOLDERS[name] / split}"
-                f"/<class>/*.png; {DATA_ENV} sets the root (for example ../shared/data, offline)."
-            ) from err
+        x, y = _torchvision_rgb(name, split, root, download)
     return (x[:limit], y[:limit]) if limit else (x, y)

@@ -18,9 +18,16 @@ import torch
 from torch import nn
 from torch.distributions import Independent, Normal
 
-from .likelihoods import GlobalVariance, closed_form_variance, gaussian_nll, pixel_variance, \
-    profile_neg_elbo
-from .objectives import dip_vae_i_penalty, iwae_bound, kl_normal, mmd_imq, reparameterize, sse
+from ...core.likelihoods import GlobalVariance, closed_form_variance, gaussian_nll, pixel_variance, profile_neg_elbo
+from ...core.objectives import (
+    dip_vae_i_penalty,
+    importance_log_weights,
+    iwae_bound,
+    kl_normal,
+    mmd_imq,
+    reparameterize,
+    sse,
+)
 
 OBJECTIVES = ("gaussian", "dip_vae", "wae")
 
@@ -114,8 +121,7 @@ def reconstruction_sse(model: SigmaVAE, x: torch.Tensor, batch_size: int = 2000,
     out = []
     for xb in x.split(batch_size):
         mu, logvar = model.encoder(xb)
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device)
-        out.append(sse(xb, model.decoder(mu + eps * (0.5 * logvar).exp())))
+        out.append(sse(xb, model.decoder(reparameterize(mu, logvar, generator))))
     return torch.cat(out)
 
 
@@ -140,7 +146,7 @@ def elbo_terms(model: SigmaVAE, x: torch.Tensor, batch_size: int = 2000,
     nll, kls, sses = [], [], []
     for xb in x.split(batch_size):
         mu, logvar = model.encoder(xb)
-        z = mu + torch.randn(mu.shape, generator=generator, device=mu.device) * (0.5 * logvar).exp()
+        z = reparameterize(mu, logvar, generator)
         mean, var = model.observation(z)
         nll.append(gaussian_nll(xb, mean, var))
         kls.append(kl_normal(mu, logvar))
@@ -157,15 +163,10 @@ def iwae_log_likelihood(model: SigmaVAE, x: torch.Tensor, k: int = 20, latent_de
     """log p(x) >= log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x), z_k ~ q(z|x), per image [B]
     (spec §1.9). `latent_density` replaces the N(0, I) prior, e.g. the mixture q̂ (Table 3)."""
     mu, logvar = model.encoder(x)
-    std = (0.5 * logvar).exp()
-    eps = torch.randn((k, *mu.shape), generator=generator, device=mu.device)
-    z = mu + eps * std                                               # [K, B, D]
-    posterior = Independent(Normal(mu, std), 1)
-    prior = latent_density or Independent(Normal(torch.zeros_like(mu[0]), torch.ones_like(mu[0])), 1)
+    z = reparameterize(mu, logvar, generator, n=k)                   # [K, B, D]
     xs = x.expand(k, *x.shape).reshape(-1, *x.shape[1:])
     log_px = model.log_px_given_z(xs, z.reshape(-1, z.shape[-1])).view(k, -1)
-    log_w = log_px + prior.log_prob(z) - posterior.log_prob(z)
-    return iwae_bound(log_w.T)
+    return iwae_bound(importance_log_weights(z, mu, logvar, log_px, latent_density))
 
 
 @torch.no_grad()

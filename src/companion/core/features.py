@@ -17,8 +17,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .cache import CachedResult, ResultCache
-from .train import EpochBatches, fit, seed_everything
+from ..cache import CachedResult, ResultCache
+from ..train import EpochBatches, fit, seed_everything
 
 CLASSIFIER_LABEL = "FD (classifier features)"
 INCEPTION_LABEL = "FID (Inception-v3 pool features)"

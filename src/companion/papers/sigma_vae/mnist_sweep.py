@@ -1,14 +1,14 @@
 """The sigma^2 sweep on MNIST and the method comparison of the sigma-VAE paper (notebook 02;
 spec sigma_vae §2-5).
 
-Two blocks of runs, each a frozen `SigmaConfig` whose fields carry their provenance ([P] paper,
+Two blocks of runs, each a frozen `Config` whose fields carry their provenance ([P] paper,
 [C] authors' code — none is public for this paper —, [A] this companion's choice):
 
 * the sweep (Table 1, Fig. 1): 2-D latent, six fixed sigma^2 and the learned one;
 * the comparison (Tables 2 and 3, Figs. 3-4): 16-D latent, learned sigma^2 (stage 1 "dataset"
   and stage 2 "pixel"), VAE, beta-VAE, DIP-VAE and WAE, on MNIST and Fashion-MNIST.
 
-`run_sigma(config)` trains through `train.fit`, evaluates (test ELBO, GMM q̂ and KL(q̂||p),
+`run_one(config)` trains through `train.fit`, evaluates (test ELBO, GMM q̂ and KL(q̂||p),
 Fréchet distances of prior and q̂ samples, IWAE with the prior and with q̂) and caches both.
 """
 
@@ -23,26 +23,34 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .aggregate_posterior import exact_aggregate_log_density, fit_gmm, kl_to_standard_normal
-from .cache import ResultCache, TrainedRun, cached_run
-from .data import data_root, load_images
-from .feature_classifier import (CLASSIFIER_LABEL, INCEPTION_LABEL, ClassifierConfig,
-                                 inception_features, train_classifier)
-from .likelihoods import SIGMA_MODES, GlobalVariance, pixel_variance
-from .metrics import frechet_distance_of_features, grid_points
-from .nets import image_vae_nets
-from .parallel import run_configs
-from .params import as_dict, as_list, describe, known, positive_seeds, tagged
-from .sigma_vae import (OBJECTIVES, SigmaVAE, decode_mean, elbo_terms, encode, finish_stage_one,
-                        iwae_log_likelihood, make_step)
-from .train import EpochBatches, fit, resolve_device, seed_everything
+from ...cache import ResultCache, TrainedRun, cached_run
+from ...config import as_dict, as_list, describe, known, pick_profile, positive_seeds, tagged
+from ...core.aggregate_posterior import exact_aggregate_log_density, fit_gmm, kl_to_standard_normal
+from ...core.data import data_root, load_images
+from ...core.features import CLASSIFIER_LABEL, INCEPTION_LABEL, ClassifierConfig, inception_features, train_classifier
+from ...core.likelihoods import SIGMA_MODES, GlobalVariance, pixel_variance
+from ...core.metrics import frechet_distance_of_features, grid_points
+from ...core.nets import image_vae_nets
+from ...core.objectives import reparameterize
+from ...parallel import run_configs
+from ...train import EpochBatches, fit, resolve_device, seed_everything
+from .method import (
+    OBJECTIVES,
+    SigmaVAE,
+    decode_mean,
+    elbo_terms,
+    encode,
+    finish_stage_one,
+    iwae_log_likelihood,
+    make_step,
+)
 
 DATASETS = ("mnist", "fashion-mnist")
 IMAGE_SHAPE = (1, 28, 28)
 
 
 @dataclass(frozen=True)
-class SigmaConfig:
+class Config:
     """Everything that determines one trained model and its metrics (the cache key)."""
 
     dataset: str = tagged("mnist", "P", "mnist or fashion-mnist (28x28, pixels in [0, 1], d = 784)")
@@ -72,7 +80,7 @@ class SigmaConfig:
     density_grid: int = tagged(200, "A", "points per axis of the Table 1 density images")
     density_box: float = tagged(4.0, "A", "half-width of the Table 1 latent plane")
 
-    def validate(self) -> "SigmaConfig":
+    def validate(self) -> "Config":
         known((self.dataset,), DATASETS, "dataset")
         known((self.objective,), OBJECTIVES, "objective")
         if self.sigma_mode not in SIGMA_MODES:
@@ -94,7 +102,7 @@ class SigmaConfig:
         return self
 
 
-def label(config: SigmaConfig) -> str:
+def label(config: Config) -> str:
     """The name a table or plot gives this model."""
     if config.objective == "dip_vae":
         return "DIP-VAE"
@@ -110,11 +118,11 @@ def label(config: SigmaConfig) -> str:
 # ------------------------------------------------------------------------------------ profiles
 
 @dataclass(frozen=True)
-class SigmaProfile:
+class Profile:
     """What notebook 02 runs: the base config, the sweep and the comparison block."""
 
     name: str
-    base: SigmaConfig
+    base: Config
     sweep_sigma2: tuple       # the fixed sigma^2 of Fig. 1 (Table 1 uses 1, 0.5, 0.01)
     sweep_dataset: str
     table_datasets: tuple     # Tables 2 and 3
@@ -124,19 +132,19 @@ class SigmaProfile:
     why: str = ""
 
 
-FULL = SigmaProfile(
+FULL = Profile(
     name="full",
-    base=SigmaConfig(arch="conv", fd_features="inception"),
+    base=Config(arch="conv", fd_features="inception"),
     sweep_sigma2=(1.0, 0.5, 0.1, 0.05, 0.01, 0.001), sweep_dataset="mnist",
     table_datasets=DATASETS, table_zdim=16, stage2_epochs=50, seeds=(0, 1, 2),
     why="60k images, conv networks, 50 + 50 epochs, 3 seeds, Inception FID when its weights are "
         "available (spec §5.2). A GPU job.",
 )
 
-QUICK = SigmaProfile(
+QUICK = Profile(
     name="quick",
     # [A] spec §5.2: the first 10k training images, 10 epochs, MLP 512-256, batch 128, Adam 1e-3
-    base=SigmaConfig(arch="mlp", n_train=10_000, epochs=10, density_grid=100),
+    base=Config(arch="mlp", n_train=10_000, epochs=10, density_grid=100),
     sweep_sigma2=(1.0, 0.5, 0.1, 0.05, 0.01, 0.001), sweep_dataset="mnist",
     table_datasets=DATASETS, table_zdim=16, stage2_epochs=10, seeds=(0,),
     why="10k training images and 10 epochs per stage on an MLP, one seed; the Fréchet distance "
@@ -158,35 +166,33 @@ TABLE_METHODS = {
 
 
 @dataclass(frozen=True)
-class SigmaPlan:
-    profile: SigmaProfile
-    base: SigmaConfig
+class Plan:
+    profile: Profile
+    base: Config
     sweep: tuple    # fixed sigma^2 configs, then learned (closed form), then learned (Adam)
     table: dict     # (dataset, method name) -> configs over seeds
 
     @property
-    def stage_one_runs(self) -> list[SigmaConfig]:
+    def stage_one_runs(self) -> list[Config]:
         runs = list(self.sweep) + [c for cs in self.table.values() for c in cs]
         return [stage_one(c) for c in runs]
 
     @property
-    def all_runs(self) -> list[SigmaConfig]:
+    def all_runs(self) -> list[Config]:
         runs = list(self.sweep) + [c for cs in self.table.values() for c in cs]
         return list(dict.fromkeys(self.stage_one_runs + runs))
 
 
-def stage_one(config: SigmaConfig) -> SigmaConfig:
+def stage_one(config: Config) -> Config:
     return dataclasses.replace(config, stage2_epochs=0)
 
 
 def make_plan(profile: str = "quick", dataset: str | None = None, table_datasets=None,
-              seeds=None, overrides: dict | None = None) -> SigmaPlan:
+              seeds=None, overrides: dict | None = None) -> Plan:
     """Validate the notebook's parameters and list its runs. Raises before any training."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
-    prof = PROFILES[profile]
+    prof = pick_profile(PROFILES, profile)
     overrides = as_dict(overrides, "overrides")
-    fields = {f.name for f in dataclasses.fields(SigmaConfig)}
+    fields = {f.name for f in dataclasses.fields(Config)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
         raise ValueError(f"unknown override(s) {unknown}; valid keys: {', '.join(sorted(fields))}")
@@ -209,11 +215,12 @@ def make_plan(profile: str = "quick", dataset: str | None = None, table_datasets
             table[(ds, name)] = tuple(
                 dataclasses.replace(base, dataset=ds, zdim=prof.table_zdim, seed=s, **changes).validate()
                 for s in seeds)
-    return SigmaPlan(prof, base, sweep, table)
+    return Plan(prof, base, sweep, table)
 
 
-def settings_table(plan: SigmaPlan) -> pd.DataFrame:
-    return describe(plan.base)
+def settings_table(config: Config) -> pd.DataFrame:
+    """The config's fields with their provenance (give `plan.base` for the shared settings)."""
+    return describe(config)
 
 
 # ---------------------------------------------------------------------------------- data
@@ -232,12 +239,12 @@ def _load(dataset: str, split: str, root: str):
     return load_images(dataset, split, root)
 
 
-def classifier_config(config: SigmaConfig) -> ClassifierConfig:
+def classifier_config(config: Config) -> ClassifierConfig:
     return ClassifierConfig(dataset=config.dataset, n_train=min(config.n_train, 10_000),
                             seed=config.seed)
 
 
-def feature_function(config: SigmaConfig, cache: ResultCache, progress: bool = False):
+def feature_function(config: Config, cache: ResultCache, progress: bool = False):
     """(features(images) -> array, label, note): Inception FID features when asked and
     available, otherwise the cached classifier's (trained on first use)."""
     note = ""
@@ -254,18 +261,18 @@ def feature_function(config: SigmaConfig, cache: ResultCache, progress: bool = F
 
 # ------------------------------------------------------------------------- training one model
 
-def build_model(config: SigmaConfig) -> SigmaVAE:
+def build_model(config: Config) -> SigmaVAE:
     encoder, decoder = image_vae_nets(config.arch, IMAGE_SHAPE, config.zdim)
     return SigmaVAE(encoder, decoder, GlobalVariance(config.sigma_mode, config.sigma2))
 
 
-def _weights(config: SigmaConfig) -> dict:
+def _weights(config: Config) -> dict:
     if config.objective == "dip_vae":
         return dict(lambda_od=config.dip_lambda_od, lambda_d=config.dip_lambda_d)
     return dict(lam=config.wae_lambda) if config.objective == "wae" else {}
 
 
-def _optimizer(model: SigmaVAE, config: SigmaConfig) -> torch.optim.Adam:
+def _optimizer(model: SigmaVAE, config: Config) -> torch.optim.Adam:
     nets = [p for n, p in model.named_parameters() if not n.startswith("variance.")]
     groups = [{"params": nets, "lr": config.lr}]
     if model.variance.log_sigma is not None:
@@ -282,7 +289,7 @@ def _fit(model, config, x, epochs, stage, progress):
     return history.assign(stage=stage, epoch=np.arange(1, len(history) + 1))
 
 
-def train_sigma(config: SigmaConfig, device="auto", progress: bool = True,
+def train_one(config: Config, device="auto", progress: bool = True,
                 stage_one_model: SigmaVAE | None = None) -> tuple[SigmaVAE, pd.DataFrame]:
     """Stage 1 (Eq. 8) for `epochs`, then sigma^2_dataset; with `stage2_epochs`, continue a
     trained stage-1 model with the per-pixel variance (Eq. 10), all of E and D trained [P Alg. 1].
@@ -304,7 +311,7 @@ def train_sigma(config: SigmaConfig, device="auto", progress: bool = True,
     return model.eval(), history
 
 
-class SigmaRun(TrainedRun):
+class Run(TrainedRun):
     """A trained sigma-VAE with its history, metrics and the arrays the figures draw."""
 
     @property
@@ -313,7 +320,7 @@ class SigmaRun(TrainedRun):
 
 
 @torch.no_grad()
-def evaluate_sigma(model: SigmaVAE, config: SigmaConfig, features, fd_label: str) -> tuple[dict, dict]:
+def evaluate_one(model: SigmaVAE, config: Config, features, fd_label: str) -> tuple[dict, dict]:
     """The paper's metrics of one model (spec §1.7-1.9, §5.1) and the arrays its figures draw."""
     device = next(model.parameters()).device
     gen = torch.Generator(device=device).manual_seed(20_000 + config.seed)
@@ -325,7 +332,7 @@ def evaluate_sigma(model: SigmaVAE, config: SigmaConfig, features, fd_label: str
         metrics.update(elbo_terms(model, x_test, generator=gen))
 
     mu, logvar = encode(model, x_train)
-    z_agg = mu if deterministic else mu + torch.randn(mu.shape, generator=gen, device=device) * (0.5 * logvar).exp()
+    z_agg = mu if deterministic else reparameterize(mu, logvar, gen)
     q_hat = fit_gmm(z_agg, config.gmm_components, seed=config.seed)
     metrics["kl_agg"], metrics["kl_agg_std"] = kl_to_standard_normal(
         q_hat, config.kl_samples, config.kl_repeats, seed=config.seed)
@@ -364,8 +371,8 @@ def evaluate_sigma(model: SigmaVAE, config: SigmaConfig, features, fd_label: str
     return metrics, arrays
 
 
-def run_sigma(config: SigmaConfig, device="auto", cache: ResultCache | None = None,
-              progress: bool = True) -> SigmaRun:
+def run_one(config: Config, device="auto", cache: ResultCache | None = None,
+              progress: bool = True) -> Run:
     """Train and evaluate `config`, or load both from the cache. A stage-2 config continues
     from its stage-1 model, itself run (or loaded) through the cache."""
     cache = cache or ResultCache()
@@ -373,38 +380,38 @@ def run_sigma(config: SigmaConfig, device="auto", cache: ResultCache | None = No
     def train_and_evaluate():
         start = time.perf_counter()
         if config.stage2_epochs:
-            first = run_sigma(stage_one(config), device, cache, progress)
-            model, history = train_sigma(config, device, progress, stage_one_model=first.model)
+            first = run_one(stage_one(config), device, cache, progress)
+            model, history = train_one(config, device, progress, stage_one_model=first.model)
             history = pd.concat([first.history, history], ignore_index=True)
         else:
-            model, history = train_sigma(config, device, progress)
+            model, history = train_one(config, device, progress)
         train_seconds = time.perf_counter() - start
         features, fd_label, note = feature_function(config, cache)
-        metrics, arrays = evaluate_sigma(model, config, features, fd_label)
+        metrics, arrays = evaluate_one(model, config, features, fd_label)
         metrics.update(train_seconds=train_seconds, fd_note=note)
         return model, history, metrics, arrays
 
-    return cached_run(config.validate(), cache, build_model, train_and_evaluate, SigmaRun)
+    return cached_run(config.validate(), cache, build_model, train_and_evaluate, Run)
 
 
-def _cost(config: SigmaConfig) -> float:
+def _cost(config: Config) -> float:
     return config.epochs + config.stage2_epochs
 
 
-def run_plan(plan: SigmaPlan, device="auto", jobs: int = 1, cache: ResultCache | None = None,
-             progress: bool = True) -> dict[SigmaConfig, SigmaRun]:
+def run_plan(plan: Plan, device="auto", jobs: int = 1, cache: ResultCache | None = None,
+             progress: bool = True) -> dict[Config, Run]:
     """Every run of the plan: the feature classifiers first, then all stage-1 models, then the
     stage-2 models that continue them (so no worker waits on another's stage 1)."""
     cache = cache or ResultCache()
     for ds in dict.fromkeys(c.dataset for c in plan.all_runs):
         feature_function(dataclasses.replace(plan.base, dataset=ds), cache, progress)
-    runs = run_configs(plan.stage_one_runs, run_sigma, device, jobs, cache, progress, _cost)
-    runs.update(run_configs([c for c in plan.all_runs if c.stage2_epochs], run_sigma, device,
+    runs = run_configs(plan.stage_one_runs, run_one, device, jobs, cache, progress, _cost)
+    runs.update(run_configs([c for c in plan.all_runs if c.stage2_epochs], run_one, device,
                             jobs, cache, progress, _cost))
     return runs
 
 
-def real_floor(config: SigmaConfig, cache: ResultCache | None = None) -> float:
+def real_floor(config: Config, cache: ResultCache | None = None) -> float:
     """Table 2's "real images" column: the Fréchet distance between real training images the
     classifier never saw and the test images (same feature extractor as the models)."""
     features, _, _ = feature_function(config, cache or ResultCache())

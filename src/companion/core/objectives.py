@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import torch
+from torch.distributions import Independent, Normal
 
 
 def kl_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -21,14 +22,29 @@ def sse(x: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
     return (x_hat - x).pow(2).flatten(1).sum(dim=1)
 
 
-def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """z = mu + exp(logvar / 2) * eps with eps ~ N(0, I)."""
-    return mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None,
+                   n: int | None = None) -> torch.Tensor:
+    """z = mu + exp(logvar / 2) * eps with eps ~ N(0, I), from `generator` (torch's global one when
+    None); with `n`, n draws per row stacked in front: [n, *mu.shape]."""
+    shape = mu.shape if n is None else (n, *mu.shape)
+    eps = torch.randn(shape, generator=generator, device=mu.device, dtype=mu.dtype)
+    return mu + eps * (0.5 * logvar).exp()
 
 
 def neg_elbo(rec: torch.Tensor, kl: torch.Tensor, beta_rec: float, beta_kl: float) -> torch.Tensor:
     """The beta-weighted negative ELBO of Soft-IntroVAE §5: beta_rec * L_r + beta_kl * KL."""
     return beta_rec * rec + beta_kl * kl
+
+
+def importance_log_weights(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
+                           log_px: torch.Tensor, latent_density=None) -> torch.Tensor:
+    """log w = log p(x|z) + log p(z) - log q(z|x) for draws z [K, B, D] of q(z|x) = N(mu, exp(logvar)),
+    given log p(x|z) [K, B]; the latent density is N(0, I) unless `latent_density` (a
+    `torch.distributions` object over [D]) replaces it. Returns [B, K], ready for `iwae_bound`."""
+    std = (0.5 * logvar).exp()
+    posterior = Independent(Normal(mu, std), 1)
+    prior = latent_density or Independent(Normal(torch.zeros_like(mu[0]), torch.ones_like(mu[0])), 1)
+    return (log_px + prior.log_prob(z) - posterior.log_prob(z)).T
 
 
 def iwae_bound(log_weights: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,5 @@
-"""Notebook parameters as papermill hands them over.
+"""Experiment configs: notebook parameters as papermill hands them over, provenance-tagged
+fields, settings tables and validation.
 
 `papermill -p seeds "[0,1,2]"` passes the string "[0,1,2]", while `-y` or the Python API pass a
 list. These helpers accept both, so a notebook's parameters cell can be overridden either way.
@@ -69,6 +70,13 @@ def describe(config, reference=None):
     return pd.DataFrame(rows).set_index("field")
 
 
+def pick_profile(profiles: dict, name: str):
+    """The profile called `name`, or an error naming the ones there are."""
+    if name not in profiles:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(profiles)}")
+    return profiles[name]
+
+
 def positive_seeds(seeds) -> tuple:
     seeds = tuple(int(s) for s in seeds)
     if not seeds:
@@ -85,8 +93,11 @@ def known(values, allowed, what) -> tuple:
 
 
 def check_output_dir(path: str | Path) -> Path:
-    """Create the output folder and prove it is writable, before any training starts."""
-    path = Path(path)
+    """Create the output folder (a relative path lies under the project root) and prove it is
+    writable, before any training starts."""
+    from .paths import resolve
+
+    path = resolve(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".write-test"

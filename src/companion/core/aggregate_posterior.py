@@ -12,8 +12,7 @@ import math
 
 import numpy as np
 import torch
-from torch.distributions import (Categorical, Independent, MixtureSameFamily, MultivariateNormal,
-                                 Normal)
+from torch.distributions import Categorical, Independent, MixtureSameFamily, MultivariateNormal, Normal
 
 
 def fit_gmm(z: torch.Tensor, n_components: int = 32, seed: int = 0, reg_covar: float = 1e-6):

@@ -3,7 +3,7 @@
 A config is a frozen dataclass whose every field says where its value comes from:
 [P] the paper, [C] the authors' code, [A] this companion's choice. A profile (`quick`, `full`)
 is data: the base config plus which datasets, methods, seeds and sweeps the notebook runs.
-`run_toy(config)` trains one model through `train.fit`, evaluates it with the paper's metrics
+`run_one(config)` trains one model through `train.fit`, evaluates it with the paper's metrics
 and stores both in the results cache, so the same config never trains twice.
 """
 
@@ -15,22 +15,27 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from .cache import ResultCache, TrainedRun, cached_run
-from .data import EIGHT_GAUSSIANS_STD, TOY_DATASETS, check_toy_name, eight_gaussians_centres, \
-    sample_toy, toy_box
-from .metrics import energy, gnelbo, grid_points, histogram_metrics, modes_covered, \
-    off_support_fraction, off_support_mass
-from .nets import VAE, MLPDecoder, MLPEncoder
-from .parallel import default_jobs, run_configs  # noqa: F401 (default_jobs: notebook API)
-from .params import as_dict, as_list, check_output_dir, known, positive_seeds, tagged
-from .params import describe as _describe
-from .reference import METHODS_2D, SOFT_INTROVAE_TABLE5
-from .soft_introvae import GAMMA_R, Optimizers, introvae_step, soft_introvae_step, vae_step
-from .train import fit, resolve_device, seed_everything
+from ...cache import ResultCache, TrainedRun, cached_run
+from ...config import as_dict, as_list, describe, known, pick_profile, positive_seeds, tagged
+from ...core.data import EIGHT_GAUSSIANS_STD, TOY_DATASETS, check_toy_name, eight_gaussians_centres, sample_toy, toy_box
+from ...core.metrics import (
+    energy,
+    gnelbo,
+    grid_points,
+    histogram_metrics,
+    modes_covered,
+    off_support_fraction,
+    off_support_mass,
+)
+from ...core.nets import VAE, MLPDecoder, MLPEncoder
+from ...parallel import run_configs
+from ...train import fit, resolve_device, seed_everything
+from .method import GAMMA_R, Optimizers, introvae_step, soft_introvae_step, vae_step
+from .reported import METHODS_2D, SOFT_INTROVAE_TABLE5
 
 
 @dataclass(frozen=True)
-class ToyConfig:
+class Config:
     """Everything that determines one trained 2D model and its metrics (the cache key)."""
 
     dataset: str = tagged("8gaussians", "P", "one of 8gaussians, spiral, checkerboard, rings")
@@ -60,7 +65,7 @@ class ToyConfig:
     plot_grid: int = tagged(512, "A", "grid points per axis of the stored density image")
     plot_samples: int = tagged(1024, "C", "model samples stored for the scatter plots")
 
-    def validate(self) -> "ToyConfig":
+    def validate(self) -> "Config":
         check_toy_name(self.dataset)
         if self.method not in METHODS_2D:
             raise ValueError(f"unknown method {self.method!r}; choose one of {', '.join(METHODS_2D)}")
@@ -79,12 +84,12 @@ class ToyConfig:
         return self
 
 
-def describe(config_cls=ToyConfig, config=None) -> pd.DataFrame:
-    """The settings table of a config (see `params.describe`)."""
-    return _describe(config or config_cls())
+def settings_table(config: Config | None = None) -> pd.DataFrame:
+    """The settings table of a config (see `config.describe`); the default config when None."""
+    return describe(config or Config())
 
 
-def table5_config(dataset: str, method: str, base: ToyConfig, **changes) -> ToyConfig:
+def table5_config(dataset: str, method: str, base: Config, **changes) -> Config:
     """`base` with the Table 5 betas of (dataset, method) [P], then `changes`."""
     b_rec, b_kl, b_neg, m = SOFT_INTROVAE_TABLE5[check_toy_name(dataset)][method]
     cfg = dataclasses.replace(base, dataset=dataset, method=method, beta_rec=b_rec, beta_kl=b_kl,
@@ -95,12 +100,12 @@ def table5_config(dataset: str, method: str, base: ToyConfig, **changes) -> ToyC
 # ------------------------------------------------------------------------------------ profiles
 
 @dataclass(frozen=True)
-class ToyProfile:
+class Profile:
     """What notebook 01 runs: base config, datasets/methods/seeds of Fig. 2 and Table 2, and the
     Fig. 3 and Fig. 21 experiments."""
 
     name: str
-    base: ToyConfig
+    base: Config
     datasets: tuple
     methods: tuple
     seeds: tuple
@@ -112,20 +117,20 @@ class ToyProfile:
     why: str = ""
 
 
-FULL = ToyProfile(
+FULL = Profile(
     name="full",
-    base=ToyConfig(),
+    base=Config(),
     datasets=TOY_DATASETS, methods=METHODS_2D, seeds=(0, 1, 2, 3, 4),  # [P] 5 seeds
     m_values=tuple(float(m) for m in range(1, 11)),  # [A] the search range [1, 10]
     fig3_seeds=(0, 1, 2, 3, 4), fig3_sintro_seeds=(0, 1, 2, 3, 4), collapse_seeds=(0,),
     why="The paper's setting (§6.1, App. 9.2.1): 30k iterations, batch 512, 5 seeds. A GPU job.",
 )
 
-QUICK = ToyProfile(
+QUICK = Profile(
     name="quick",
     # [A] paper network (hidden 256) and LR, batch 256, 5000 iterations, 500 warm-up iterations;
     # the LR milestones (10k, 15k) do not fire: the paper's run, truncated.
-    base=ToyConfig(batch_size=256, n_iter=5000, num_vae=500),
+    base=Config(batch_size=256, n_iter=5000, num_vae=500),
     datasets=("8gaussians",), methods=METHODS_2D, seeds=(0,),
     m_values=(1.0, 2.0, 5.0, 10.0), fig3_seeds=(0,), fig3_sintro_seeds=(0, 1), collapse_seeds=(0,),
     # [A] Fig. 3 and Fig. 21 runs: 2000 iterations, and a 256^2 evaluation grid (their claims use
@@ -139,12 +144,6 @@ QUICK = ToyProfile(
 PROFILES = {"quick": QUICK, "full": FULL}
 
 
-def get_profile(name: str) -> ToyProfile:
-    if name not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
-    return PROFILES[name]
-
-
 # ---------------------------------------------------------------------------------- the plan
 
 #: Fig. 3 [P]: IntroVAE's best 8-Gaussian betas, the same betas for S-IntroVAE (no m).
@@ -156,16 +155,16 @@ PAPER_GNELBO_GRID = 1024  # [C] points per axis
 
 
 @dataclass(frozen=True)
-class ToyPlan:
+class Plan:
     """The validated list of runs behind each figure and table of notebook 01."""
 
-    profile: ToyProfile
+    profile: Profile
     table2: tuple   # Fig. 2 and Table 2: Table 5 betas per dataset x method x seed
     fig3: tuple     # IntroVAE per m, and S-IntroVAE with the same betas
     fig21: tuple    # VAE vs S-IntroVAE in the posterior-collapse setting
 
     @property
-    def all_runs(self) -> list[ToyConfig]:
+    def all_runs(self) -> list[Config]:
         seen, runs = set(), []
         for cfg in self.table2 + self.fig3 + self.fig21:
             if cfg not in seen:
@@ -175,13 +174,13 @@ class ToyPlan:
 
 
 def make_plan(profile: str = "quick", seeds=None, datasets=None, methods=None,
-              overrides: dict | None = None) -> ToyPlan:
+              overrides: dict | None = None) -> Plan:
     """Validate the notebook's parameters and list its runs. Raises before any training."""
-    prof = get_profile(profile)
+    prof = pick_profile(PROFILES, profile)
     overrides = as_dict(overrides, "overrides")
     seeds, datasets, methods = (as_list(seeds, "seeds"), as_list(datasets, "datasets"),
                                 as_list(methods, "methods"))
-    fields = {f.name for f in dataclasses.fields(ToyConfig)}
+    fields = {f.name for f in dataclasses.fields(Config)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
         raise ValueError(f"unknown override(s) {unknown}; valid keys: {', '.join(sorted(fields))}")
@@ -204,17 +203,17 @@ def make_plan(profile: str = "quick", seeds=None, datasets=None, methods=None,
     fig21 = tuple(dataclasses.replace(side, method=meth, seed=s, m=0.0, **g8, **FIG21_BETAS,
                                       beta_neg=FIG21_BETA_NEG if meth == "sintrovae" else 0.0).validate()
                   for meth in ("vae", "sintrovae") for s in prof.collapse_seeds)
-    return ToyPlan(prof, table2, fig3, fig21)
+    return Plan(prof, table2, fig3, fig21)
 
 
 # ------------------------------------------------------------------------- training one model
 
-def build_model(config: ToyConfig) -> VAE:
+def build_model(config: Config) -> VAE:
     return VAE(MLPEncoder(2, config.zdim, config.hidden, config.n_hidden),
                MLPDecoder(config.zdim, 2, config.hidden, config.n_hidden))
 
 
-def _step_function(config: ToyConfig, model: VAE, opt: Optimizers):
+def _step_function(config: Config, model: VAE, opt: Optimizers):
     c = config
     warm = dict(beta_rec=c.beta_rec, beta_kl=c.beta_kl)
     if c.method == "vae":
@@ -231,11 +230,11 @@ def _step_function(config: ToyConfig, model: VAE, opt: Optimizers):
     return lambda x, i: vae_step(model, opt, x, **warm) if i < c.num_vae else main(x)
 
 
-class ToyRun(TrainedRun):
+class Run(TrainedRun):
     """A trained 2D model with its history, metrics and the arrays the figures draw."""
 
 
-def train_toy(config: ToyConfig, device="auto", progress: bool = True) -> tuple[VAE, pd.DataFrame]:
+def train_one(config: Config, device="auto", progress: bool = True) -> tuple[VAE, pd.DataFrame]:
     """Train one 2D model (spec §2.3): Adam for E and D, MultiStepLR stepped every iteration,
     VAE warm-up for the introspective methods."""
     config.validate()
@@ -255,7 +254,7 @@ def train_toy(config: ToyConfig, device="auto", progress: bool = True) -> tuple[
 
 
 @torch.no_grad()
-def evaluate_toy(model: VAE, config: ToyConfig) -> tuple[dict, dict]:
+def evaluate_one(model: VAE, config: Config) -> tuple[dict, dict]:
     """The paper's metrics (§2.4) and the arrays for the figures.
 
     Fresh real and model samples come from a generator seeded by the config's seed, so the same
@@ -295,25 +294,31 @@ def evaluate_toy(model: VAE, config: ToyConfig) -> tuple[dict, dict]:
     return metrics, arrays
 
 
-def run_toy(config: ToyConfig, device="auto", cache: ResultCache | None = None,
-            progress: bool = True) -> ToyRun:
+def run_one(config: Config, device="auto", cache: ResultCache | None = None,
+            progress: bool = True) -> Run:
     """Train and evaluate `config`, or load both from the cache when it was run before."""
     def train_and_evaluate():
-        model, history = train_toy(config, device, progress)
-        return (model, history, *evaluate_toy(model, config))
+        model, history = train_one(config, device, progress)
+        return (model, history, *evaluate_one(model, config))
 
-    return cached_run(config.validate(), cache, build_model, train_and_evaluate, ToyRun)
+    return cached_run(config.validate(), cache, build_model, train_and_evaluate, Run)
 
 
 # --------------------------------------------------------------------------- running many runs
 
-def _cost(config: ToyConfig) -> float:
+def _cost(config: Config) -> float:
     """Relative cost per iteration, measured on the CPU (benchmarks/bench_steps.py)."""
     return {"vae": 1.0, "introvae": 2.8, "sintrovae": 4.2}[config.method] * config.n_iter
 
 
-def run_toys(configs, device="auto", jobs: int = 1, cache: ResultCache | None = None,
-             progress: bool = True) -> dict[ToyConfig, ToyRun]:
+def run_configs_of(configs, device="auto", jobs: int = 1, cache: ResultCache | None = None,
+                   progress: bool = True) -> dict[Config, Run]:
     """Run (or load) every config, in `jobs` worker processes when jobs > 1 (`parallel`)."""
-    return run_configs([c.validate() for c in configs], run_toy, device, jobs, cache, progress,
+    return run_configs([c.validate() for c in configs], run_one, device, jobs, cache, progress,
                        cost=_cost)
+
+
+def run_plan(plan: Plan, device="auto", jobs: int = 1, cache: ResultCache | None = None,
+             progress: bool = True) -> dict[Config, Run]:
+    """Every run of the plan (Fig. 2, Table 2, Fig. 3, Fig. 21), trained or loaded."""
+    return run_configs_of(plan.all_runs, device, jobs, cache, progress)

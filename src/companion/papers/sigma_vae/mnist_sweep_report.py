@@ -1,4 +1,4 @@
-"""Figures, tables and claims of notebook 02 (sigma-VAE), from the runs of `sigma_vae_mnist`.
+"""Figures, tables and claims of notebook 02 (sigma-VAE), from the runs of `mnist_sweep`.
 
 Every table puts the paper's number beside this run's. Fréchet distances are labelled with the
 features they used ("FD (classifier features)" offline), never called FID unless they are.
@@ -12,21 +12,18 @@ import pandas as pd
 import torch
 from torchvision.utils import make_grid
 
-from .claims import Claim
-from .reference import (SIGMA_VAE_LEARNED_SIGMA2, SIGMA_VAE_TABLE1_KL, SIGMA_VAE_TABLE2,
-                        SIGMA_VAE_TABLE3, format_mean_std)
-from .sigma_vae_mnist import SigmaPlan, label
+from ...claims import Claim
+from ...tables import DATASET_LABELS, format_mean_std, mean_std
+from .mnist_sweep import Plan, label
+from .reported import SIGMA_VAE_LEARNED_SIGMA2, SIGMA_VAE_TABLE1_KL, SIGMA_VAE_TABLE2, SIGMA_VAE_TABLE3
 
 TABLE1_COLUMNS = (1.0, 0.5, "learned", 0.01)
 TABLE3_METHODS = ("dataset σ²", "pixel σ²", "VAE", "β-VAE", "DIP-VAE")
-DATASET_LABELS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
 
 def _stat(runs, configs, key):
     """(mean, std over seeds) of a metric; std is NaN for one seed; NaN when absent."""
-    values = [runs[c].metrics.get(key, np.nan) for c in configs]
-    values = np.array([np.nan if v is None else v for v in values], dtype=float)
-    return float(np.mean(values)), (float(np.std(values, ddof=1)) if len(values) > 1 else np.nan)
+    return mean_std(runs[c].metrics.get(key, np.nan) for c in configs)
 
 
 def fd_label(runs) -> str:
@@ -36,7 +33,7 @@ def fd_label(runs) -> str:
 
 # ------------------------------------------------------------------------------- the sweep
 
-def sweep_frame(plan: SigmaPlan, runs) -> pd.DataFrame:
+def sweep_frame(plan: Plan, runs) -> pd.DataFrame:
     """One row per sweep model: sigma^2 (fixed or learned), test ELBO (and with a post-hoc
     closed-form sigma^2), MSE per pixel, KL terms, Fréchet distances of q̂ and prior samples."""
     rows = []
@@ -51,7 +48,7 @@ def sweep_frame(plan: SigmaPlan, runs) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _table1_runs(plan: SigmaPlan, runs) -> dict:
+def _table1_runs(plan: Plan, runs) -> dict:
     by = {}
     for c in plan.sweep:
         if c.sigma_mode == "fixed" and c.sigma2 in TABLE1_COLUMNS:
@@ -61,7 +58,7 @@ def _table1_runs(plan: SigmaPlan, runs) -> dict:
     return {k: by[k] for k in TABLE1_COLUMNS if k in by}
 
 
-def table1_kl(plan: SigmaPlan, runs) -> pd.DataFrame:
+def table1_kl(plan: Plan, runs) -> pd.DataFrame:
     """Table 1's KL(q̂||p) row: paper vs this run (mean ± std of 10 Monte-Carlo runs)."""
     rows = []
     for key, run in _table1_runs(plan, runs).items():
@@ -72,7 +69,7 @@ def table1_kl(plan: SigmaPlan, runs) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def table1_figure(plan: SigmaPlan, runs):
+def table1_figure(plan: Plan, runs):
     """Table 1's images: log density of the exact aggregate posterior (row 1) and of its
     32-component GMM (row 2) over the latent plane, per sigma^2, and the prior's."""
     chosen = _table1_runs(plan, runs)
@@ -141,7 +138,7 @@ def figure1(sweep: pd.DataFrame, feature_label: str):
     return fig
 
 
-def samples_figure(plan: SigmaPlan, runs, n: int = 16):
+def samples_figure(plan: Plan, runs, n: int = 16):
     """Decoder means from q̂ (top) and from the prior (bottom) for each sweep model (as the
     paper's Fig. 2b shows for CelebA)."""
     fig, axes = plt.subplots(2, len(plan.sweep), figsize=(1.6 * len(plan.sweep), 3.6), squeeze=False)
@@ -159,7 +156,7 @@ def samples_figure(plan: SigmaPlan, runs, n: int = 16):
 
 # ----------------------------------------------------------------------- method comparison
 
-def table2(plan: SigmaPlan, runs, floors: dict) -> pd.DataFrame:
+def table2(plan: Plan, runs, floors: dict) -> pd.DataFrame:
     """Table 2: paper FID vs this run's Fréchet distance, per dataset. "Ours" scores q̂ samples
     [P "where possible"], the baselines prior samples [P]; a second row gives every method's
     q̂ samples, and the last column the real-vs-real floor."""
@@ -184,7 +181,7 @@ def table2(plan: SigmaPlan, runs, floors: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def table3(plan: SigmaPlan, runs) -> pd.DataFrame:
+def table3(plan: Plan, runs) -> pd.DataFrame:
     """Table 3: IWAE log-likelihood (K = 20, 500 test images, 16-D latent) with the prior and
     with q̂ as latent density: paper vs this run."""
     rows = []
@@ -200,7 +197,7 @@ def table3(plan: SigmaPlan, runs) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def pixel_run(plan: SigmaPlan, runs, dataset: str | None = None):
+def pixel_run(plan: Plan, runs, dataset: str | None = None):
     dataset = dataset or plan.sweep[0].dataset
     return runs[plan.table[(dataset, "pixel σ²")][0]]
 
@@ -241,7 +238,7 @@ def floor_share(run) -> float:
 
 # ------------------------------------------------------------------------------------ claims
 
-def claims(plan: SigmaPlan, runs, sweep: pd.DataFrame) -> list[Claim]:
+def claims(plan: Plan, runs, sweep: pd.DataFrame) -> list[Claim]:
     """The paper's claims tested on this run (spec §5.1's suggested assertions, Table 3's
     ordering, Table 2's headline)."""
     out = []
@@ -289,8 +286,9 @@ def claims(plan: SigmaPlan, runs, sweep: pd.DataFrame) -> list[Claim]:
               for n, m in (("Ours", "dataset σ²"), ("VAE", "VAE"), ("β-VAE", "β-VAE"),
                            ("DIP-VAE", "DIP-VAE"), ("WAE", "WAE"))}
         best_name = min(fd, key=fd.get)
+        best_baseline = min(v for k, v in SIGMA_VAE_TABLE2[ds].items() if k not in ("Ours", "Real images"))
         out.append(Claim(f"Table 2 ({DATASET_LABELS[ds]}): learned σ² gives the best samples",
-                         f"Ours {SIGMA_VAE_TABLE2[ds]['Ours']} vs ≥ {min(v for k, v in SIGMA_VAE_TABLE2[ds].items() if k not in ('Ours', 'Real images'))}",
+                         f"Ours {SIGMA_VAE_TABLE2[ds]['Ours']} vs ≥ {best_baseline}",
                          ", ".join(f"{n} {x:.1f}" for n, x in fd.items()), best_name == "Ours",
                          "lowest Fréchet distance (classifier features offline)"))
         agg_better = {n: _stat(runs, plan.table[(ds, n)], "fd_agg")[0] < _stat(runs, plan.table[(ds, n)], "fd_prior")[0]
