@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from companion.notebook_files import clean, is_clean, out_of_sync, paired_source
+from companion.runner import drop_volatile_outputs, volatile_cells
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -17,6 +18,7 @@ def test_committed_pair_is_in_sync_and_clean(path):
     assert paired_source(path).exists(), f"{path.name} has no .py twin; run `jupytext --sync {path}`"
     assert out_of_sync(path) == [], f"{path.name} and its .py differ; run `jupytext --sync {paired_source(path)}`"
     assert is_clean(path), f"{path.name} holds volatile metadata; run `companion run` or notebook_files.clean"
+    assert volatile_cells(path) == [], f"{path.name} keeps outputs of NBVAL_IGNORE_OUTPUT cells"
 
 
 def _pair(tmp_path):
@@ -62,3 +64,16 @@ def test_clean_strips_papermill_metadata_and_keeps_outputs(tmp_path):
     clean(ipynb)  # idempotent: a second clean changes nothing
     assert ipynb.read_bytes() == before
     shutil.rmtree(tmp_path)
+
+
+def test_volatile_outputs_are_dropped_and_the_rest_kept(tmp_path):
+    ipynb = _pair(tmp_path)
+    nb = nbformat.read(str(ipynb), as_version=4)
+    nb.cells[2].source = "# NBVAL_IGNORE_OUTPUT\nprint(x)"
+    for cell in nb.cells[1:]:
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    nbformat.write(nb, str(ipynb))
+    assert volatile_cells(ipynb) == [2]
+    drop_volatile_outputs(ipynb)
+    after = nbformat.read(str(ipynb), as_version=4)
+    assert volatile_cells(ipynb) == [] and after.cells[2].outputs == [] and after.cells[1].outputs
