@@ -6,9 +6,10 @@
 #
 # Likelihood models are known to fail a simple test (Nalisnick et al. 2019): a VAE trained on CIFAR-10 gives SVHN digits a *higher* likelihood
 # than CIFAR-10's own test images. The paper shows that Soft-IntroVAE, whose encoder is trained to give low ELBO to samples off the data
-# manifold, ranks the in-distribution images higher. This notebook trains both methods on the same residual networks and regenerates
+# manifold, ranks the in-distribution images higher. This notebook trains both methods on the same networks and regenerates
 # **Table 7** (AUROC of the ELBO score), **Fig. 8** (log-likelihood histograms) and samples and reconstructions of every model, then checks
-# the paper's claims.
+# the paper's claims (PASS, FAIL, or NOT TESTED with the measured reason), the models' training health in a separate table, and lists what
+# this notebook does with every figure and table of the paper. It covers §6.5 and App. 9.7 only; the 2D experiments are notebook 01.
 #
 # ```
 # papermill notebooks/05_ood_histograms.ipynb out.ipynb -p profile full
@@ -50,7 +51,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
-from companion.claims import show_claims
+from companion.claims import show_claims, show_coverage, show_diagnostics
 from companion.config import check_output_dir
 from companion.papers.soft_introvae import ood
 from companion.papers.soft_introvae import ood_report as report
@@ -87,20 +88,27 @@ for size in (28, 32):
 # %% [markdown]
 # ### Why the quick profile looks like this
 #
-# The paper trains each model for 200–220 epochs on a GPU; two CPU cores allow minutes. What this profile changes, and what was measured
+# The paper trains its CIFAR-10 model for 220 epochs (the authors' code: 200 for MNIST) on a GPU; two CPU cores allow minutes. What this profile changes, and what was measured
 # on this kind of machine (2 cores, one torch thread per training process) to choose it [A]:
 #
 # * **MNIST ↔ Fashion-MNIST: a fully connected VAE** (784-512-256-(2×32) and its mirror, linear output) for both methods, all
 #   60k training images, **8 epochs at learning rate 1e-3** (the paper's 2e-4 learns too slowly for a few epochs). The narrow residual net
 #   (widths 16, 32) was slower (189 s for 2 epochs) and *worse* (MNIST→Fashion-MNIST AUROC 0.874 vs 0.937 for the MLP VAE). The MLP VAE's
-#   AUROC levels off: 0.893 after 3 epochs at 2e-4, 0.910 at 1e-3, 0.937 after 8 epochs, 0.936 after 10 epochs at 2e-4. One Soft-IntroVAE
+#   AUROC levels off: 0.893 after 3 epochs at 2e-4, 0.910 at 1e-3, 0.937 after 8 epochs, 0.936 after 10 epochs at 2e-4 (measured in
+#   earlier runs; this run's 8-epoch MLP VAE gives 0.932). One Soft-IntroVAE
 #   step costs about 4 VAE steps (~4 min per 28×28 model).
 # * **CIFAR-10 → SVHN: the residual net with its widths divided by 4** (16, 32, 64), latent 64, batch 64, **2 epochs** of the 10k
 #   CIFAR-10 training images in the offline copy (SVHN's training split is not offline, so SVHN → CIFAR-10 waits for the full profile).
-#   The VAE's failure on SVHN shows after this budget; whether Soft-IntroVAE fixes it needs the paper's budget (the claim below says so).
+#   Both methods rank SVHN above CIFAR-10 after this budget, but neither model has learned by the diagnostic below, so the CIFAR-10 claims
+#   are not tested here; they need the paper's budget.
 # * **2000 test images per dataset** (the first 2000 in the official order; every class appears) and 2000 training images for Fig. 8.
 #
 # One seed, so Table 7 has no ± here. `-p profile full` runs all four pairs with the paper's networks and epochs and 3 seeds (a GPU job).
+#
+# Three provenance tags in the settings tables above are wrong and wait for a change to `companion.papers.soft_introvae.ood` (which is part of
+# the cached runs' key, so it is not edited together with this report): the 28×28 epochs (200) come from the authors' code, **[C]**, not the paper;
+# the learning rate 2e-4 is the paper's (§9.2.2, CIFAR-10), **[P]**; and `n_train` = 0 (all training images) and `eval_images` = 0 (the whole test
+# split) are this companion's reading, **[A]**: the paper does not say how many images its OOD models were trained or scored on.
 
 # %% [markdown]
 # ## Training and scoring
@@ -113,9 +121,18 @@ print(run_times_line(timing, jobs))
 timing
 
 # %% [markdown]
-# Training health: Soft-IntroVAE's encoder should give fakes a larger KL than real images (`kl_fake` ≥ `kl_real`) at the end.
+# ## Diagnostics — training health
+#
+# Not claims of the paper: checks that say whether a model is usable. Each model has **learned** when its reconstructions $D(\mu(x))$ of the
+# 16 stored test images have a lower mean squared error than a *coarse layout* of the same images: each image replaced by its block averages
+# on the finest square grid that uses no more numbers than the model's latent code (7×7-pixel blocks, 16 numbers, for 28×28 with zdim 32;
+# 8×8-pixel blocks, 48 numbers, for 32×32 with zdim 64 or 128). A code that reconstructs no better than that has learned no more than the colour
+# of each region, and its likelihood ranks images by little more than how smooth they are; the claims below treat such a model as not
+# tested. Soft-IntroVAE's encoder should end with `kl_fake` ≥ `kl_real` (else β_neg needs retuning), and a model that scores its training
+# images above its test images (train-vs-test AUROC far from 0.5) has memorised them. The last logged training losses follow.
 
 # %%
+show_diagnostics(report.diagnostics(plan, runs), out)
 last = pd.DataFrame([{"dataset": c.dataset, "method": c.method, **{k: round(v, 2) for k, v in r.history.iloc[-1].items()
                        if k in ("rec", "kl_real", "kl_fake", "kl_rec")}} for c, r in runs.items()])
 display(last)
@@ -129,10 +146,23 @@ save_table(t7, out, "table7")
 display(t7)
 
 # %% [markdown]
+# How much an AUROC moves with the choice of test images: the standard deviation over 500 bootstrap resamples of the in-distribution and OOD
+# test images (seeded), per model, and of the Soft-IntroVAE − VAE difference on the same resampled images. This is the sampling spread of
+# the test set, **not** the seed-to-seed spread of training, which needs several seeds. The single-seed margin used by the claims is the
+# larger of 0.1 (five times the largest seed-to-seed std in Table 7, 0.02) and three bootstrap SDs.
+
+# %%
+spreads = report.spread_table(plan, runs)
+save_table(spreads, out, "auroc_spread")
+display(spreads)
+
+# %% [markdown]
 # ## Fig. 8 — log-likelihood histograms
 #
-# Histograms of the M = 5 estimate for the in-distribution train and test images and the OOD test images. The paper (CIFAR-10): the VAE puts
-# SVHN to the right of CIFAR-10 (higher likelihood), Soft-IntroVAE to the left.
+# Histograms (density, step outlines, 100 bins over the full range of the scores: nothing is clipped, so a long tail widens the axis) of
+# the M = 5 estimate for the in-distribution train and test images and the OOD test images, first seed of each model. The paper (CIFAR-10):
+# the VAE puts SVHN to the right of CIFAR-10 (higher likelihood), Soft-IntroVAE to the left. The paper draws CIFAR-10 only; the 28×28 pairs
+# are drawn the same way.
 
 # %%
 for ds in dict.fromkeys(c.dataset for c in plan.runs):
@@ -143,8 +173,9 @@ for ds in dict.fromkeys(c.dataset for c in plan.runs):
 # %% [markdown]
 # ## Samples and reconstructions
 #
-# Top: decoder outputs for $z\sim\mathcal N(0, I)$; bottom: test images (odd rows) and their reconstructions $D(\mu(x))$ (even rows), as the paper's
-# Figs. 6 and 10 lay them out for CIFAR-10.
+# One column per model (first seed). Top: 16 decoder outputs for $z\sim\mathcal N(0, I)$. Bottom: 8 test images and their reconstructions
+# $D(\mu(x))$ in alternating rows (rows 1 and 3 real, rows 2 and 4 the reconstructions of the images above them, as labelled), as the
+# paper's Fig. 10(b) lays them out for CIFAR-10. Pixel values are clipped to [0, 1] for display (the decoder's output is linear).
 
 # %%
 if runs:
@@ -156,27 +187,77 @@ else:
 
 # %% [markdown]
 # ## Claims
+#
+# The paper's statements about OOD detection, each tested on this run's ELBO AUROCs (Table 7's score):
+#
+# * **App. 9.7 / Fig. 8(a)**: the VAE trained on CIFAR-10 gives SVHN the higher likelihood (0.378): AUROC < 0.5.
+# * **§6.5** ("S-IntroVAE obtains near perfect OOD detection results in all the settings investigated in [44]"), per pair: AUROC ≥ 0.9. The
+#   lowest Table 7 value the paper calls near perfect is 0.966 ± 0.02 over 3 seeds (SVHN → CIFAR-10); its 95 % t-interval reaches down to
+#   0.916, and the paper's own numbers must pass, so the line is 0.9.
+# * **§1 / App. 9.7** ("significantly outperforming the standard VAE"; on CIFAR-10 → SVHN "by a large margin"), per pair: Soft-IntroVAE's AUROC
+#   above the VAE's on the same seeds.
+#
+# The paper makes no statement about the VAE on the 28×28 pairs beyond its Table 7 numbers (0.992, 0.996), so there is no claim about them;
+# an earlier version of this notebook tested them against a line of 0.95 that was this companion's, not the paper's. Table 7 above shows them.
+#
+# How the run decides: a claim about a model that has **not learned** (diagnostics) is NOT TESTED. With **three or more seeds** the per-seed
+# AUROCs go through a paired t-test (`companion.claims.paired_comparison`), against the line or Soft-IntroVAE against the VAE: PASS when the 95 %
+# interval lies on the paper's side, else FAIL. With **one seed** the seed-to-seed spread is unknown: the run decides only when its distance
+# from the line, or between the methods, exceeds the single-seed margin (0.1, or three bootstrap SDs if larger), and is NOT TESTED otherwise.
+# One seed can therefore never confirm "near perfect" (at most 0.1 above the line fits under 1), and can confirm "better than the VAE" only
+# by more than 0.1. The paper's own Table 7 numbers, read as three seeds at mean ± std, pass every claim but one: on SVHN → CIFAR-10
+# (0.966 ± 0.02 vs 0.936 ± 0.003) its gap lies within Soft-IntroVAE's own seed spread (`tests/test_ood_report.py`).
 
 # %%
 claims = report.claims(plan, runs)
 show_claims(claims, out)
 
 # %% [markdown]
+# ## Coverage — what this notebook does with each figure and table of the paper
+
+# %%
+show_coverage(report.coverage(plan, runs), out)
+
+# %% [markdown]
 # ## Reading the committed quick run
 #
-# * **MNIST ↔ Fashion-MNIST.** Both methods separate the pair, below the paper's ≈0.99 after 8 epochs of a small MLP: VAE 0.937 and 0.974,
-#   Soft-IntroVAE 0.961 and 0.979 (AUROC of the ELBO). Soft-IntroVAE ranks at least as well as the VAE in both directions, as in Table 7.
-#   The VAE's MNIST → Fashion-MNIST row misses the 0.95 line and the claim says FAIL: at this budget the MLP VAE levels off near 0.94
-#   (0.936 after 10 epochs); the paper's residual nets train for 200 epochs. In Fig. 8 the Fashion-MNIST histogram has a long left tail
-#   and a right shoulder under the MNIST peak. The VAE's score of a Fashion-MNIST image follows how much ink it has (correlation −0.93
-#   with the mean pixel over these 2000 images, measured once outside the notebook); the 19 % that score above MNIST's 5th percentile are
-#   mostly sandals and sneakers, with 40 % of the ink of the rest.
-# * **CIFAR-10 → SVHN.** The VAE reproduces the failure the paper starts from: SVHN digits get the *higher* likelihood (AUROC 0.219; paper
-#   0.378), and Fig. 8(a)'s SVHN histogram sits to the right of CIFAR-10's. Soft-IntroVAE after 2 epochs of 10k images still ranks like
-#   the VAE (0.214) although its encoder already gives its fakes more KL than real images (kl_fake − kl_real = +5.8 at the end). The
-#   paper's 0.9987 comes after 220 epochs of 50k images; this row needs the full profile (a GPU) and is reported as FAIL here, not hidden.
-# * Train and test histograms coincide for every model, so the scores do not reflect memorised training images. The IW (M = 5) and ELBO
-#   AUROCs agree to within 0.01 everywhere.
+# **No claim is decided by this run: all nine are NOT TESTED**, each for a measured reason. What the run does show:
+#
+# * **MNIST ↔ Fashion-MNIST.** Both methods separate the pair, below the paper's ≈0.99 after 8 epochs of a small MLP: VAE 0.932 and 0.974,
+#   Soft-IntroVAE 0.962 and 0.981 (AUROC of the ELBO). Every 28×28 model has learned (reconstruction MSE 0.019–0.033 against 0.056–0.061 for the
+#   7×7 block averages). Soft-IntroVAE is ahead of the VAE in both directions, by +0.030 and +0.007, which is *consistent with* Table 7's
+#   ordering but does not test it: one seed cannot tell a gap of a few hundredths from seed-to-seed spread. The bootstrap SD of the gap over
+#   test images is 0.0024 and 0.0009, so the gaps are not an accident of *which test images* were scored; whether another training seed keeps
+#   them is unmeasured. Likewise Soft-IntroVAE's 0.962 and 0.981 lie above the near-perfect line (0.9) by less than the single-seed margin (0.1),
+#   and far below the paper's 0.999: this MLP is not the paper's model.
+# * In Fig. 8 (MNIST) the Fashion-MNIST histogram has a long left tail and a shoulder under the MNIST peak. The VAE's score of a Fashion-MNIST
+#   image follows how much ink it has (correlation −0.94 with the mean pixel over these 2000 images, measured once outside the notebook);
+#   the 20 % that score above MNIST's 5th percentile have 40 % of the ink of the rest, and half of them are sandals and sneakers.
+# * **CIFAR-10 → SVHN.** Both models rank SVHN *above* CIFAR-10 (VAE 0.218, paper 0.378; Soft-IntroVAE 0.214, paper 0.9987), and in Fig. 8 both
+#   put SVHN's histogram to the right of CIFAR-10's. Neither model has learned by the diagnostic's measure: after 2 epochs of 10k images their
+#   reconstructions (MSE 0.0305 and 0.0281) are *worse* than replacing each 8×8 block by its mean colour (0.0213), as the samples figure shows
+#   (colour blobs). At that level the likelihood says little beyond how smooth an image is, and SVHN's digits are smoother than CIFAR-10's
+#   photographs: the block average's own error, used as a score, gives SVHN the higher score with AUROC 0.175 (2000 + 2000 test images,
+#   measured once outside the notebook). So the VAE's 0.218 is *what the paper reports*, but this run cannot credit it to a trained VAE, and
+#   Soft-IntroVAE's 0.214 does not contradict the paper, whose model trains for 220 epochs of 50k images. Soft-IntroVAE's encoder does already
+#   give its fakes more KL than real images (kl_fake − kl_real = +5.99 at the end).
+# * Train and test histograms coincide for every model (train-vs-test AUROC 0.500–0.532), so the scores do not reflect memorised training
+#   images. The IW (M = 5) and ELBO AUROCs agree to within 0.008 everywhere.
+#
+# ## What this run cannot show
+#
+# * **Any gap between the methods, and any "near perfect" verdict**: one seed per model, so the seed-to-seed spread is unknown. The single-seed
+#   margin (0.1) is wider than every 28×28 gap here, and one seed can never confirm "near perfect" (0.9 + 0.1 is already 1). The full profile's
+#   three seeds decide both with paired tests.
+# * **CIFAR-10 → SVHN for a trained model**, VAE or Soft-IntroVAE: the quick models have not learned (above). Whether Soft-IntroVAE reverses the
+#   ranking needs the paper's budget (a GPU).
+# * **SVHN → CIFAR-10**: SVHN's training split is not in the offline copies.
+# * **The paper's absolute AUROCs**: the 28×28 models are an MLP after 8 epochs (the paper's code: residual nets, 200 epochs), the CIFAR-10
+#   models a quarter-width residual net after 2 epochs of 10k images (paper: 220 epochs of 50k), scored on 2000 test images per dataset (the
+#   bootstrap SDs above say what that subsample costs).
+# * **The decoder variance**: every score uses σ² = ½ (the training loss's); the paper does not give it, and another value can change the
+#   ranking. Not explored here.
+# * **Image quality**: no FID; the samples only show what each model learned.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

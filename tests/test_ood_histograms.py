@@ -89,4 +89,4 @@ def test_without_any_dataset_every_pair_is_not_run_and_the_report_still_builds(t
     assert runs == {}
     assert (ood_report.table7(plan, runs).filter(like="this run") == "not run").all().all()
     verdicts = claims_table(ood_report.claims(plan, runs)).verdict
-    assert len(verdicts) and (verdicts == "not tested").all()
+    assert len(verdicts) and (verdicts == "NOT TESTED").all()
