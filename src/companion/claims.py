@@ -61,16 +61,20 @@ def verdict_lines(claims: list[Claim]) -> list[str]:
     return [f"{c.verdict:10s} {c.claim}" + (f" — {c.reason}" if c.reason else "") for c in claims]
 
 
-def show_claims(claims: list[Claim], folder) -> None:
-    """What every notebook's claims section does: save the table as claims.csv/.md under
-    `folder`, display it, and print one verdict line per claim (the lines nbval compares)."""
+def _save_and_display(table: pd.DataFrame, folder, name: str) -> None:
+    """Write `table` as folder/name.csv and .md and show it in the notebook."""
     from IPython.display import display
 
     from .plots import save_table
 
-    table = claims_table(claims)
-    save_table(table, folder, "claims")
+    save_table(table, folder, name)
     display(table)
+
+
+def show_claims(claims: list[Claim], folder) -> None:
+    """What every notebook's claims section does: save the table as claims.csv/.md under
+    `folder`, display it, and print one verdict line per claim (the lines nbval compares)."""
+    _save_and_display(claims_table(claims), folder, "claims")
     print("\n".join(verdict_lines(claims)))
 
 
@@ -96,13 +100,7 @@ def diagnostics_table(diagnostics: list[Diagnostic]) -> pd.DataFrame:
 
 def show_diagnostics(diagnostics: list[Diagnostic], folder) -> None:
     """Save diagnostics.csv/.md, display the table and print one status line per check."""
-    from IPython.display import display
-
-    from .plots import save_table
-
-    table = diagnostics_table(diagnostics)
-    save_table(table, folder, "diagnostics")
-    display(table)
+    _save_and_display(diagnostics_table(diagnostics), folder, "diagnostics")
     for d in diagnostics:
         print(f"{d.status:5s} {d.check}")
 
@@ -137,13 +135,7 @@ def coverage_table(rows: list[Coverage]) -> pd.DataFrame:
 
 def show_coverage(rows: list[Coverage], folder) -> None:
     """Save coverage.csv/.md and display the table."""
-    from IPython.display import display
-
-    from .plots import save_table
-
-    table = coverage_table(rows)
-    save_table(table, folder, "coverage")
-    display(table)
+    _save_and_display(coverage_table(rows), folder, "coverage")
 
 
 # ------------------------------------------------------------------------- paired comparisons
