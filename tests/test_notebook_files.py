@@ -7,8 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from companion.notebook_files import clean, is_clean, out_of_sync, paired_source
-from companion.runner import drop_volatile_outputs, volatile_cells
+from companion.notebook_files import clean, is_clean, out_of_sync, paired_source, volatile_cells
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -74,6 +73,6 @@ def test_volatile_outputs_are_dropped_and_the_rest_kept(tmp_path):
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
     nbformat.write(nb, str(ipynb))
     assert volatile_cells(ipynb) == [2]
-    drop_volatile_outputs(ipynb)
+    clean(ipynb)
     after = nbformat.read(str(ipynb), as_version=4)
     assert volatile_cells(ipynb) == [] and after.cells[2].outputs == [] and after.cells[1].outputs

@@ -4,7 +4,8 @@ Every notebook is a jupytext pair: `notebooks/NN_name.py` (percent format) is th
 and review, `notebooks/NN_name.ipynb` carries the quick-profile outputs (`jupytext.toml` at the
 project root says so). After papermill executes a notebook in place, `clean` removes what would
 change on every run although nothing else did — papermill's timestamps and durations, the
-injected-parameters cell, kernel execution times — with nbstripout (outputs, execution counts and
+injected-parameters cell, kernel execution times, the outputs of cells marked
+`NBVAL_IGNORE_OUTPUT` — with nbstripout (outputs, execution counts and
 cell ids are kept), so re-running an unchanged notebook leaves `git diff` empty.
 """
 
@@ -17,10 +18,14 @@ from pathlib import Path
 #: What nbstripout removes besides its defaults (which include cell.metadata.execution).
 VOLATILE_KEYS = ("metadata.papermill", "cell.metadata.papermill")
 
+#: The mark of a cell whose output changes from run to run (timings, progress bars, cache hits):
+#: nbval does not compare it, and `clean` does not keep it.
+VOLATILE_MARK = "NBVAL_IGNORE_OUTPUT"
+
 
 def clean(path: str | Path) -> None:
     """Strip volatile metadata from an executed notebook in place (nbstripout), then drop the
-    empty `tags` lists papermill leaves on every cell."""
+    empty `tags` lists papermill leaves on every cell and the outputs of `VOLATILE_MARK` cells."""
     import nbformat
 
     subprocess.run([sys.executable, "-m", "nbstripout", "--keep-output", "--keep-count",
@@ -30,7 +35,18 @@ def clean(path: str | Path) -> None:
     for cell in nb.cells:
         if cell.metadata.get("tags") == []:
             del cell.metadata["tags"]
+        if cell.cell_type == "code" and VOLATILE_MARK in cell.source:
+            cell.outputs = []
     nbformat.write(nb, str(path))
+
+
+def volatile_cells(path: str | Path) -> list[int]:
+    """Indices of the code cells marked `VOLATILE_MARK` that still hold outputs."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    return [i for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and VOLATILE_MARK in c.source and c.get("outputs")]
 
 
 def is_clean(path: str | Path) -> bool:
@@ -42,7 +58,8 @@ def is_clean(path: str | Path) -> bool:
                            "--drop-tagged-cells", "injected-parameters", str(path)],
                           capture_output=True)
     nb = nbformat.read(str(path), as_version=4)
-    return done.returncode == 0 and all(c.metadata.get("tags") != [] for c in nb.cells)
+    return (done.returncode == 0 and all(c.metadata.get("tags") != [] for c in nb.cells)
+            and not volatile_cells(path))
 
 
 def paired_source(ipynb: str | Path) -> Path:

@@ -49,32 +49,6 @@ def pinned_cpu_kernels():
             os.environ.pop(name, None)
 
 
-#: The mark of a cell whose output changes from run to run (timings, progress bars, cache hits):
-#: nbval does not compare it, and a notebook refreshed in place does not keep it.
-VOLATILE_MARK = "NBVAL_IGNORE_OUTPUT"
-
-
-def volatile_cells(path: Path) -> list[int]:
-    """Indices of the code cells marked `VOLATILE_MARK` that still hold outputs."""
-    import nbformat
-
-    nb = nbformat.read(str(path), as_version=4)
-    return [i for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and VOLATILE_MARK in c.source and c.get("outputs")]
-
-
-def drop_volatile_outputs(path: Path) -> None:
-    """Empty the outputs of the cells marked `VOLATILE_MARK`, so that re-running an unchanged
-    notebook (from the results cache or not) leaves `git diff` empty."""
-    import nbformat
-
-    nb = nbformat.read(str(path), as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code" and VOLATILE_MARK in cell.source:
-            cell.outputs = []
-    nbformat.write(nb, str(path))
-
-
 def notebook_paths(root: Path | None = None) -> dict[str, Path]:
     """Notebook name (file stem, e.g. '01_soft_introvae_2d') -> path of its .ipynb, in order.
     A paired jupytext script (`01_soft_introvae_2d.py`) is not listed."""
@@ -140,8 +114,7 @@ def execute(name: str, source: Path, output: Path, figures: Path, profile: str,
                             progress_bar=progress, kernel_name="python3")
         status, error = "ok", ""
         if Path(output).resolve() == Path(source).resolve():
-            clean(output)  # the committed notebook: outputs only, no timestamps or injected cell
-            drop_volatile_outputs(output)
+            clean(output)  # the committed notebook: no timestamps, injected cell or timings
         else:
             _relative_paths(output, root)
     except Exception as err:  # papermill wraps cell errors; report them instead of stopping
