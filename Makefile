@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh clone; both create .venv when it is missing.
 #   make figures   regenerate every notebook with the quick profile (CPU, minutes)
-#   make test      lint, unit tests, then every notebook re-executed under nbval
+#   make test      lint, unit tests (with every notebook's full-profile smoke), then every
+#                  notebook re-executed under nbval
+#   make smoke-cuda  the full-profile smoke on a GPU (DEVELOPERS.md)
 # Data: $COMPANION_DATA, else data/ at the project root (downloaded there when online).
 PYTHON ?= python3
 VENV   ?= .venv
@@ -12,7 +14,7 @@ export ATEN_CPU_CAPABILITY ?= avx2
 export MKL_CBWR ?= AVX2
 export ONEDNN_MAX_CPU_ISA ?= AVX2
 
-.PHONY: venv figures test lint full clean-cache
+.PHONY: venv figures test lint full smoke smoke-cuda clean-cache
 
 venv: $(VENV)/.installed
 
@@ -27,6 +29,13 @@ figures: venv
 
 full: venv
 	$(BIN)/companion regenerate --profile full --jobs 1
+
+# every notebook's full profile at tiny sizes (a code-path check), timed; result in benchmarks/results/
+smoke: venv
+	$(BIN)/python benchmarks/full_smoke.py --device cpu
+
+smoke-cuda: venv
+	$(BIN)/python benchmarks/full_smoke.py --device cuda
 
 lint: venv
 	$(BIN)/ruff check .

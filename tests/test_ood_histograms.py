@@ -90,3 +90,14 @@ def test_without_any_dataset_every_pair_is_not_run_and_the_report_still_builds(t
     assert (ood_report.table7(plan, runs).filter(like="this run") == "not run").all().all()
     verdicts = claims_table(ood_report.claims(plan, runs)).verdict
     assert len(verdicts) and (verdicts == "NOT TESTED").all()
+
+
+def test_smoke_keeps_the_residual_networks_and_every_pair_with_data(monkeypatch):
+    from companion.papers.soft_introvae import ood
+
+    monkeypatch.setattr(ood, "available", lambda ds, split: "" if ds != "svhn" or split == "test" else "no SVHN")
+    plan = ood.make_plan("full", smoke=True)
+    assert plan.profile.name == "full (smoke)" and set(plan.skipped) == {"svhn"}
+    assert {c.arch for c in plan.runs} == {"residual"} and {c.epochs for c in plan.runs} == {1}
+    assert {c.dataset for c in plan.runs} == {"mnist", "fashion-mnist", "cifar10"}
+    assert {c.seed for c in plan.runs} == {0, 1, 2} and max(c.n_train for c in plan.runs) == 256

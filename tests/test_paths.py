@@ -34,3 +34,11 @@ def test_output_folder_of_a_notebook_lands_under_the_root(tmp_path, monkeypatch)
     monkeypatch.chdir(ROOT / "notebooks")
     assert check_output_dir("figures/99_demo") == tmp_path / "figures" / "99_demo"
     assert (tmp_path / "figures" / "99_demo").is_dir()
+
+
+def test_shown_paths_are_project_relative_inside_and_as_given_outside(tmp_path, monkeypatch):
+    from companion.paths import shown
+
+    monkeypatch.setenv("COMPANION_ROOT", str(tmp_path / "project"))
+    assert shown(tmp_path / "project" / "figures" / "01") == "figures/01"
+    assert shown(tmp_path / "elsewhere") == str(tmp_path / "elsewhere")

@@ -171,6 +171,23 @@ def test_run_selects_by_number_and_profile_picks_the_output(calls, project, tmp_
     assert cli.main(["run", "zz"]) == 2
 
 
+def test_smoke_runs_write_under_runs_smoke_and_pass_the_parameter(calls, project, capsys):
+    nb = nbf.read(project / "notebooks" / "03_params.ipynb", as_version=4)
+    nb.cells[0].source += "\nsmoke = False\ndevice = \"auto\""
+    nbf.write(nb, project / "notebooks" / "03_params.ipynb")
+    assert cli.main(["run", "03", "--profile", "full", "--smoke", "--quiet"]) == 0
+    assert calls[-1]["parameters"] == {"smoke": True}
+    assert calls[-1]["output"] == project / "runs" / "smoke" / "full" / "03_params.ipynb"
+    assert calls[-1]["figures"] == project / "figures" / "smoke" / "full" / "03_params"
+    assert cli.main(["regenerate", "--only", "03", "--smoke", "--device", "cuda", "--quiet"]) == 0
+    assert calls[-1]["parameters"] == {"device": "cuda", "smoke": True}
+    assert calls[-1]["figures"] == project / "figures" / "smoke" / "quick" / "03_params"
+    # a notebook without the parameter refuses before anything runs
+    n = len(calls)
+    assert cli.main(["run", "01", "--smoke", "--quiet"]) == 2
+    assert "unknown parameter 'smoke'" in capsys.readouterr().err and len(calls) == n
+
+
 def test_run_refuses_an_ambiguous_name(calls, project, capsys):
     _params_notebook(project, "04_params")
     assert cli.main(["run", "params"]) == 2

@@ -15,6 +15,7 @@ from companion.papers.sigma_vae.method import (
     elbo_terms,
     finish_stage_one,
     gaussian_neg_elbo,
+    start_stage_two,
     iwae_log_likelihood,
     make_step,
 )
@@ -92,6 +93,25 @@ def test_finish_stage_one_sets_sigma2_dataset_per_mode():
         eps = torch.randn(mu.shape, generator=torch.Generator().manual_seed(0))
         mse = ((m.decoder(mu + eps * (0.5 * logvar).exp()) - x) ** 2).mean().item()
     assert s2 == pytest.approx(mse, rel=1e-5) and float(m.sigma2_dataset) == pytest.approx(mse, rel=1e-5)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "conv"])
+def test_stage_two_starts_where_stage_one_ended(arch):
+    """Alg. 1 continues from the optimised values: the first stage-2 variance is sigma^2_dataset at
+    every pixel, so the ELBO does not jump when the per-pixel head switches on."""
+    shape = (1, 8, 8) if arch == "conv" else SHAPE
+    m = model("closed_form", arch=arch)
+    x = images(32, shape)
+    s2 = finish_stage_one(m, x)
+    z = torch.randn(5, 3)
+    before = m.log_px_given_z(x[:5], z)
+    start_stage_two(m)
+    assert int(m.stage) == 2
+    _, var = m.observation(z)
+    torch.testing.assert_close(var, torch.full_like(var, s2))
+    torch.testing.assert_close(m.log_px_given_z(x[:5], z), before)
+    with pytest.raises(ValueError, match="finish stage 1"):
+        start_stage_two(model("closed_form", arch=arch))
 
 
 def test_elbo_terms_posthoc_variance_never_lowers_the_elbo():

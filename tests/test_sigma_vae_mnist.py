@@ -21,7 +21,31 @@ def test_quick_plan_lists_the_sweep_and_the_comparison():
     assert pixel.stage2_epochs == 10 and pixel.zdim == 16
     # stage 2 continues the very model of the "dataset σ²" column: one stage-1 training, not two
     assert sv.stage_one(pixel) == plan.table[("mnist", "dataset σ²")][0]
-    assert len(plan.all_runs) == len(set(plan.all_runs)) == 8 + 2 * 6
+    # Table 2's five methods: three seeds on MNIST (paired tests), one on Fashion-MNIST; the stage-2
+    # model and the control trained as long (10 + 10 epochs, one stage-1 run): one seed
+    assert [len(plan.table[("mnist", m)]) for m in sv.TABLE2_METHODS] == [3] * 5
+    assert [len(plan.table[("fashion-mnist", m)]) for m in sv.TABLE2_METHODS] == [1] * 5
+    control = plan.table[("mnist", "dataset σ² (as long)")]
+    assert len(control) == 1 and control[0].epochs == 20 and control[0].stage2_epochs == 0
+    assert len(plan.all_runs) == len(set(plan.all_runs)) == 8 + (5 * 3 + 2) + (5 + 2)
+    # explicit seeds apply to every model
+    assert {len(cs) for cs in sv.make_plan("quick", seeds=[4, 5]).table.values()} == {2}
+
+
+def test_one_feature_classifier_serves_every_seed():
+    plan = sv.make_plan("quick")
+    keys = {sv.classifier_config(c) for c in plan.table[("mnist", "VAE")]}
+    assert len(keys) == 1 and next(iter(keys)).seed == sv.FEATURE_SEED
+
+
+def test_smoke_keeps_the_full_profiles_paths_at_tiny_sizes():
+    full, smoke = sv.make_plan("full"), sv.make_plan("full", smoke=True)
+    assert smoke.profile.name == "full (smoke)" and smoke.base.arch == full.base.arch == "conv"
+    assert smoke.base.fd_features == "inception" and set(smoke.table) == set(full.table)
+    assert {len(cs) for cs in smoke.table.values()} == {3}
+    assert smoke.base.n_train == 512 and smoke.base.epochs == 1 and smoke.profile.stage2_epochs == 1
+    with pytest.raises(ValueError, match="smoke must be True or False"):
+        sv.make_plan("quick", smoke="yes")
 
 
 def test_full_plan_uses_conv_nets_and_three_seeds():

@@ -136,3 +136,14 @@ def test_papermill_string_parameters_are_parsed():
     assert {(c.dataset, c.method, c.n_iter) for c in plan.table2} == {("rings", "vae", 7)}
     with pytest.raises(ValueError, match="not a Python/JSON literal"):
         toy.make_plan("quick", seeds="[4, ")
+
+
+def test_smoke_keeps_every_dataset_method_and_the_paired_seeds_at_tiny_sizes():
+    from companion.papers.soft_introvae import toy2d
+
+    full, smoke = toy2d.make_plan("full"), toy2d.make_plan("full", smoke=True)
+    key = lambda cs: {(c.dataset, c.method) for c in cs}
+    assert key(smoke.table2) == key(full.table2) and smoke.profile.name == "full (smoke)"
+    assert smoke.profile.seeds == (0, 1, 2) and smoke.profile.fig3_seeds == (0, 1, 2)
+    assert {c.n_iter for c in smoke.all_runs} == {30} and {c.gnelbo_grid for c in smoke.all_runs} == {64}
+    assert len(smoke.all_runs) < len(full.all_runs) / 2

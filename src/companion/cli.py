@@ -23,7 +23,9 @@ def _list(args) -> int:
 
 def _regenerate(args) -> int:
     try:
-        results = run.regenerate(args.profile, args.only, args.jobs, progress=not args.quiet)
+        params = {"device": args.device} if args.device else None
+        results = run.regenerate(args.profile, args.only, args.jobs, progress=not args.quiet,
+                                 parameters=params, smoke=args.smoke)
     except ValueError as err:
         print(f"companion: {err}", file=sys.stderr)
         return 2
@@ -41,7 +43,7 @@ def _run(args) -> int:
     params = {name: run.parse_value(value) for name, value in args.parameter or []}
     try:
         res = run.run_notebook(args.notebook, args.profile, params, args.output,
-                               progress=not args.quiet, echo=lambda line: None)
+                               progress=not args.quiet, echo=lambda line: None, smoke=args.smoke)
     except ValueError as err:
         print(f"companion: {err}", file=sys.stderr)
         return 2
@@ -69,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     regen.add_argument("--jobs", type=int, default=1,
                        help="notebooks run in parallel processes, one torch thread each")
     regen.add_argument("--quiet", action="store_true", help="no per-cell progress bar")
+    regen.add_argument("--smoke", action="store_true",
+                       help="the profile's every dataset, model and evaluation at tiny sizes (a check "
+                            "that the code runs; numbers meaningless), into runs/smoke and figures/smoke")
+    regen.add_argument("--device", metavar="DEVICE",
+                       help="the notebooks' device parameter: auto (default), cpu, cuda, cuda:N or mps")
     regen.set_defaults(func=_regenerate)
     one = sub.add_parser("run", help="execute one notebook with papermill, with parameters",
                          description="Execute one notebook; names after -p are checked against "
@@ -83,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write the executed notebook here instead of notebooks/ (quick) "
                           "or runs/full/ (full)")
     one.add_argument("--quiet", action="store_true", help="no per-cell progress bar")
+    one.add_argument("--smoke", action="store_true",
+                     help="the profile at tiny sizes (code-path check), into runs/smoke and figures/smoke")
     one.set_defaults(func=_run)
     return parser
 

@@ -70,11 +70,17 @@ def describe(config, reference=None):
     return pd.DataFrame(rows).set_index("field")
 
 
-def pick_profile(profiles: dict, name: str):
-    """The profile called `name`, or an error naming the ones there are."""
+def pick_profile(profiles: dict, name: str, smoke: bool = False, shrink=None):
+    """The profile called `name`, or an error naming the ones there are. With `smoke`, the
+    profile passed through `shrink`: the same datasets, models and evaluations at tiny sizes, a
+    check that every code path of the profile runs (its numbers mean nothing)."""
     if name not in profiles:
         raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(profiles)}")
-    return profiles[name]
+    if not isinstance(smoke, bool):
+        raise ValueError(f"smoke must be True or False, got {smoke!r}")
+    if smoke and shrink is None:
+        raise ValueError("this experiment defines no smoke sizes")
+    return shrink(profiles[name]) if smoke else profiles[name]
 
 
 def positive_seeds(seeds) -> tuple:

@@ -43,13 +43,25 @@ def cache_root() -> Path:
     return resolve(os.environ.get(CACHE_ENV) or ".cache/companion")
 
 
-def figures_subdir(notebook: str, profile: str = "quick") -> Path:
+def figures_subdir(notebook: str, profile: str = "quick", smoke: bool = False) -> Path:
     """Where a notebook writes its figures and tables, relative to the project root:
-    `figures/<notebook>` for the quick profile (committed), `figures/full/<notebook>` otherwise
-    (git-ignored)."""
+    `figures/<notebook>` for the quick profile (committed), `figures/full/<notebook>` otherwise,
+    `figures/smoke/<profile>/<notebook>` for a smoke run (both git-ignored)."""
+    if smoke:
+        return Path("figures") / "smoke" / profile / notebook
     return Path("figures") / notebook if profile == "quick" else Path("figures") / "full" / notebook
 
 
-def figures_dir(notebook: str, profile: str = "quick") -> Path:
+def figures_dir(notebook: str, profile: str = "quick", smoke: bool = False) -> Path:
     """`figures_subdir` under the project root."""
-    return resolve(figures_subdir(notebook, profile))
+    return resolve(figures_subdir(notebook, profile, smoke))
+
+
+def shown(path: str | os.PathLike) -> str:
+    """`path` as a reader should see it: relative to the project root when it lies under it
+    (no machine-specific prefix in a committed notebook), else as given."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(project_root()).as_posix()
+    except ValueError:
+        return str(path)

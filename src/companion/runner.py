@@ -70,10 +70,13 @@ def select(names: list[str] | None, available: dict[str, Path]) -> dict[str, Pat
     return chosen
 
 
-def output_paths(name: str, profile: str, root: Path) -> tuple[Path, Path]:
+def output_paths(name: str, profile: str, root: Path, smoke: bool = False) -> tuple[Path, Path]:
     """(executed notebook, figure folder). The quick profile refreshes the committed notebook
-    and figures in place; the full profile writes under runs/full and figures/full."""
-    figures = root / figures_subdir(name, profile)
+    and figures in place; the full profile writes under runs/full and figures/full; a smoke run
+    under runs/smoke/<profile> and figures/smoke/<profile>."""
+    figures = root / figures_subdir(name, profile, smoke)
+    if smoke:
+        return root / "runs" / "smoke" / profile / f"{name}.ipynb", figures
     if profile == "quick":
         return root / "notebooks" / f"{name}.ipynb", figures
     return root / "runs" / "full" / f"{name}.ipynb", figures
@@ -162,12 +165,14 @@ def check_parameters(path: Path, params) -> None:
 
 def regenerate(profile: str = "quick", only: list[str] | None = None, jobs: int = 1,
                root: Path | None = None, progress: bool = True, echo=print,
-               parameters: dict | None = None, output: Path | None = None) -> list[NotebookResult]:
+               parameters: dict | None = None, output: Path | None = None,
+               smoke: bool = False) -> list[NotebookResult]:
     """Execute the selected notebooks with `profile`; returns their results in order.
 
     `parameters` are injected on top of `profile` and `output_dir`; every name is checked
     against each notebook before the first one starts. `output` replaces the executed
-    notebook's path (one notebook only)."""
+    notebook's path (one notebook only). `smoke` runs the profile's code paths at tiny sizes
+    (the notebooks' `smoke` parameter) into runs/smoke and figures/smoke."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     if jobs <= 0:
@@ -175,6 +180,8 @@ def regenerate(profile: str = "quick", only: list[str] | None = None, jobs: int 
     parameters = dict(parameters or {})
     if "profile" in parameters:
         raise ValueError("set the profile with --profile, not as a parameter")
+    if smoke:
+        parameters["smoke"] = True
     root = Path(root or project_root())
     chosen = select(only, notebook_paths(root))
     if not chosen:
@@ -183,7 +190,7 @@ def regenerate(profile: str = "quick", only: list[str] | None = None, jobs: int 
         raise ValueError(f"an output path needs exactly one notebook, got {', '.join(chosen)}")
     tasks = {}
     for name, src in chosen.items():
-        out, figs = output_paths(name, profile, root)
+        out, figs = output_paths(name, profile, root, bool(parameters.get("smoke")))
         check_parameters(src, {**base_parameters(profile, figs, root), **parameters})
         tasks[name] = (src, Path(output).resolve() if output is not None else out, figs)
     with pinned_cpu_kernels():  # inherited by every kernel and its worker processes
@@ -215,7 +222,7 @@ def _execute_all(tasks: dict, profile: str, jobs: int, progress: bool, root: Pat
 
 def run_notebook(notebook: str, profile: str = "quick", parameters: dict | None = None,
                  output: Path | None = None, root: Path | None = None, progress: bool = True,
-                 echo=print) -> NotebookResult:
+                 echo=print, smoke: bool = False) -> NotebookResult:
     """Execute one notebook, chosen like `--only` (full name, number or name without number),
     with extra papermill `parameters`; the quick profile writes it in place, the full profile
     under runs/full, unless `output` is given. Unknown parameter names raise ValueError."""
@@ -224,7 +231,7 @@ def run_notebook(notebook: str, profile: str = "quick", parameters: dict | None 
     if len(chosen) > 1:
         raise ValueError(f"{notebook!r} matches several notebooks: {', '.join(chosen)}; give the full name")
     return regenerate(profile, list(chosen), root=root, progress=progress, echo=echo,
-                      parameters=parameters, output=output)[0]
+                      parameters=parameters, output=output, smoke=smoke)[0]
 
 
 def _line(res: NotebookResult) -> str:

@@ -34,6 +34,15 @@ def mixture(weights, means, covariances) -> MixtureSameFamily:
                              MultivariateNormal(t(means), covariance_matrix=t(covariances)))
 
 
+def on_device(q: MixtureSameFamily, device) -> MixtureSameFamily:
+    """The Gaussian mixture `q` with its parameters on `device` (the fit runs on the CPU; latent
+    codes scored on a GPU need the mixture there)."""
+    comp = q.component_distribution
+    return MixtureSameFamily(Categorical(probs=q.mixture_distribution.probs.to(device)),
+                             MultivariateNormal(comp.loc.to(device),
+                                                scale_tril=comp.scale_tril.to(device)))
+
+
 def exact_aggregate_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
                                 chunk: int = 4096) -> torch.Tensor:
     """log q(z) of the exact mixture of the N diagonal posteriors N(mu_i, exp(logvar_i)), for

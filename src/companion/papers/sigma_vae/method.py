@@ -14,6 +14,8 @@ optimum Eq. 9); stage 2 adds a per-pixel variance predicted from z with the floo
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 from torch.distributions import Independent, Normal
@@ -136,6 +138,23 @@ def finish_stage_one(model: SigmaVAE, x_train: torch.Tensor, generator=None) -> 
         s2 = model.variance(torch.zeros(1), 1)
     model.sigma2_dataset.fill_(float(s2))
     return float(s2)
+
+
+@torch.no_grad()
+def start_stage_two(model: SigmaVAE) -> float:
+    """Switch a finished stage-1 model to the per-pixel variance (Eq. 10) so that it starts where
+    stage 1 ended: the variance head's last layer gets zero weights and the bias with
+    softplus(bias) + sigma^2_dataset / 2 = sigma^2_dataset, i.e. every pixel's variance equals
+    sigma^2_dataset and the first stage-2 ELBO equals the last stage-1 one [A]. Returns that bias."""
+    s2 = float(model.sigma2_dataset)
+    if not s2 > 0:
+        raise ValueError("finish stage 1 (finish_stage_one) before starting stage 2")
+    head = model.decoder.var_head
+    bias = math.log(math.expm1(0.5 * s2))  # softplus^-1(sigma^2 / 2)
+    head.weight.zero_()
+    head.bias.fill_(bias)
+    model.stage.fill_(2)
+    return bias
 
 
 @torch.no_grad()

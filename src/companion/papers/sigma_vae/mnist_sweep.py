@@ -25,7 +25,7 @@ import torch
 
 from ...cache import ResultCache, TrainedRun, cached_run
 from ...config import as_dict, as_list, describe, known, pick_profile, positive_seeds, tagged
-from ...core.aggregate_posterior import exact_aggregate_log_density, fit_gmm, kl_to_standard_normal
+from ...core.aggregate_posterior import exact_aggregate_log_density, fit_gmm, kl_to_standard_normal, on_device
 from ...core.data import data_root, load_images
 from ...core.features import CLASSIFIER_LABEL, INCEPTION_LABEL, ClassifierConfig, inception_features, train_classifier
 from ...core.likelihoods import SIGMA_MODES, GlobalVariance, pixel_variance
@@ -43,6 +43,7 @@ from .method import (
     finish_stage_one,
     iwae_log_likelihood,
     make_step,
+    start_stage_two,
 )
 
 DATASETS = ("mnist", "fashion-mnist")
@@ -68,7 +69,9 @@ class Config:
     seed: int = tagged(0, "A", "seeds torch, numpy and random before the model is built")
     dip_lambda_od: float = tagged(10.0, "A", "DIP-VAE-I off-diagonal weight (Kumar et al. 2018)")
     dip_lambda_d: float = tagged(100.0, "A", "DIP-VAE-I diagonal weight (10 x lambda_od, Kumar et al.)")
-    wae_lambda: float = tagged(10.0, "A", "WAE-MMD weight (Tolstikhin et al. 2018, MNIST)")
+    wae_lambda: float = tagged(10.0, "A", "WAE-MMD weight: the WAE paper's MNIST lambda = 10 (Tolstikhin "
+                               "et al. 2018). Their code scales its squared-error cost by 0.05, so "
+                               "against this sigma^2 = 0.5 Gaussian term (1 x SSE) their weight is 200")
     gmm_components: int = tagged(32, "P", "components of the mixture q̂ (MNIST, Fashion-MNIST)")
     kl_samples: int = tagged(10_000, "P", "Monte-Carlo samples per KL(q̂||p) estimate")
     kl_repeats: int = tagged(10, "P", "KL(q̂||p) estimates (mean ± std)")
@@ -115,6 +118,12 @@ def label(config: Config) -> str:
     return "pixel σ² (stage 2)" if config.stage2_epochs else f"learned σ² ({how})"
 
 
+def table_label(config: Config, base_epochs: int) -> str:
+    """`label`, with the epoch count when a stage-1 model trained longer than the others."""
+    name = label(config)
+    return f"{name}, {config.epochs} epochs" if config.epochs != base_epochs else name
+
+
 # ------------------------------------------------------------------------------------ profiles
 
 @dataclass(frozen=True)
@@ -129,6 +138,7 @@ class Profile:
     table_zdim: int
     stage2_epochs: int
     seeds: tuple
+    table2_seeds: dict = dataclasses.field(default_factory=dict)  # dataset -> seeds of TABLE2_METHODS
     why: str = ""
 
 
@@ -147,22 +157,45 @@ QUICK = Profile(
     base=Config(arch="mlp", n_train=10_000, epochs=10, density_grid=100),
     sweep_sigma2=(1.0, 0.5, 0.1, 0.05, 0.01, 0.001), sweep_dataset="mnist",
     table_datasets=DATASETS, table_zdim=16, stage2_epochs=10, seeds=(0,),
-    why="10k training images and 10 epochs per stage on an MLP, one seed; the Fréchet distance "
+    # [A] three seeds of Table 2's five methods on MNIST, for paired comparisons (the gaps between
+    # them are within seed-to-seed spread); the stage-2 models and Fashion-MNIST at one seed.
+    table2_seeds={"mnist": (0, 1, 2)},
+    why="10k training images and 10 epochs per stage on an MLP, one seed (three for Table 2's "
+        "methods on MNIST); the Fréchet distance "
         "uses the features of a small classifier trained here (offline); Table 1's images on a "
         "100^2 grid (the exact mixture of 10k posteriors costs ~1 s per 10k grid points).",
 )
 
 PROFILES = {"quick": QUICK, "full": FULL}
 
-#: The comparison block: name -> changes to the base config (Tables 2 and 3).
+#: [A] smoke sizes: every dataset, model and evaluation of a profile in seconds (numbers meaningless)
+SMOKE_CHANGES = dict(n_train=512, epochs=1, gmm_components=4, kl_samples=500, kl_repeats=2,
+                     iwae_k=4, iwae_images=32, eval_images=256, fd_samples=256, density_grid=16)
+
+
+def smoke_profile(profile: Profile) -> Profile:
+    """`profile` at smoke sizes: one stage-2 epoch, at most three seeds."""
+    keep = lambda t: tuple(t)[:3]
+    return dataclasses.replace(
+        profile, name=f"{profile.name} (smoke)", base=dataclasses.replace(profile.base, **SMOKE_CHANGES),
+        stage2_epochs=1, seeds=keep(profile.seeds),
+        table2_seeds={k: keep(v) for k, v in profile.table2_seeds.items()})
+
+#: The comparison block: name -> changes to the base config (Tables 2 and 3). `None` stands for
+#: the profile's stage-2 epochs; "epochs": None for stage-1 epochs + stage-2 epochs.
 TABLE_METHODS = {
     "dataset σ²": dict(objective="gaussian", sigma_mode="closed_form"),
     "pixel σ²": dict(objective="gaussian", sigma_mode="closed_form", stage2_epochs=None),
+    # [A] Table 3 control: the global sigma^2 trained as long as stage 1 + stage 2, so that
+    # "pixel > dataset" is not a matter of training length
+    "dataset σ² (as long)": dict(objective="gaussian", sigma_mode="closed_form", epochs=None),
     "VAE": dict(objective="gaussian", sigma_mode="fixed", sigma2=0.5),
     "β-VAE": dict(objective="gaussian", sigma_mode="fixed", sigma2=1.0),
     "DIP-VAE": dict(objective="dip_vae", sigma_mode="fixed", sigma2=0.5),
     "WAE": dict(objective="wae", sigma_mode="fixed", sigma2=0.5),
 }
+#: Table 2's methods: the ones sampled and scored by the Fréchet distance.
+TABLE2_METHODS = ("dataset σ²", "VAE", "β-VAE", "DIP-VAE", "WAE")
 
 
 @dataclass(frozen=True)
@@ -188,9 +221,10 @@ def stage_one(config: Config) -> Config:
 
 
 def make_plan(profile: str = "quick", dataset: str | None = None, table_datasets=None,
-              seeds=None, overrides: dict | None = None) -> Plan:
-    """Validate the notebook's parameters and list its runs. Raises before any training."""
-    prof = pick_profile(PROFILES, profile)
+              seeds=None, overrides: dict | None = None, smoke: bool = False) -> Plan:
+    """Validate the notebook's parameters and list its runs. Raises before any training.
+    `smoke`: the profile's code paths at tiny sizes (`smoke_profile`)."""
+    prof = pick_profile(PROFILES, profile, smoke, smoke_profile)
     overrides = as_dict(overrides, "overrides")
     fields = {f.name for f in dataclasses.fields(Config)}
     unknown = sorted(set(overrides) - fields)
@@ -200,6 +234,7 @@ def make_plan(profile: str = "quick", dataset: str | None = None, table_datasets
     dataset = known((dataset or prof.sweep_dataset,), DATASETS, "dataset")[0]
     table_datasets = known(as_list(table_datasets, "table_datasets") or prof.table_datasets,
                            DATASETS, "dataset")
+    given_seeds = seeds is not None
     seeds = positive_seeds(prof.seeds if seeds is None else as_list(seeds, "seeds"))
     sweep_base = dataclasses.replace(base, dataset=dataset, seed=seeds[0])
     sweep = tuple(dataclasses.replace(sweep_base, sigma_mode="fixed", sigma2=float(s2)).validate()
@@ -212,9 +247,14 @@ def make_plan(profile: str = "quick", dataset: str | None = None, table_datasets
             changes = dict(changes)
             if changes.get("stage2_epochs", 0) is None:
                 changes["stage2_epochs"] = prof.stage2_epochs
+            if changes.get("epochs", 0) is None:
+                changes["epochs"] = base.epochs + prof.stage2_epochs
+            run_seeds = seeds
+            if name in TABLE2_METHODS and not given_seeds:
+                run_seeds = positive_seeds(prof.table2_seeds.get(ds, seeds))
             table[(ds, name)] = tuple(
                 dataclasses.replace(base, dataset=ds, zdim=prof.table_zdim, seed=s, **changes).validate()
-                for s in seeds)
+                for s in run_seeds)
     return Plan(prof, base, sweep, table)
 
 
@@ -239,24 +279,30 @@ def _load(dataset: str, split: str, root: str):
     return load_images(dataset, split, root)
 
 
+#: [A] the seed of the feature classifier: one extractor per dataset for every model and seed,
+#: so Fréchet distances of different seeds are comparable.
+FEATURE_SEED = 0
+
+
 def classifier_config(config: Config) -> ClassifierConfig:
     return ClassifierConfig(dataset=config.dataset, n_train=min(config.n_train, 10_000),
-                            seed=config.seed)
+                            seed=FEATURE_SEED)
 
 
 def feature_function(config: Config, cache: ResultCache, progress: bool = False):
     """(features(images) -> array, label, note): Inception FID features when asked and
-    available, otherwise the cached classifier's (trained on first use)."""
+    available, otherwise the cached classifier's (trained on first use; the note gives its test
+    accuracy). The same extractor serves every seed (`FEATURE_SEED`)."""
     note = ""
     if config.fd_features == "inception":
         try:
             return inception_features(), INCEPTION_LABEL, ""
         except RuntimeError as err:
-            note = f"{err}; fell back to classifier features"
+            note = f"{err}; fell back to classifier features. "
     x, y = _labelled(config.dataset, "train")
     xt, yt = _labelled(config.dataset, "test")
-    clf, _ = train_classifier(classifier_config(config), x, y, xt, yt, cache, progress)
-    return clf.features, CLASSIFIER_LABEL, note
+    clf, accuracy = train_classifier(classifier_config(config), x, y, xt, yt, cache, progress)
+    return clf.features, CLASSIFIER_LABEL, note + f"classifier test accuracy {accuracy:.4f}"
 
 
 # ------------------------------------------------------------------------- training one model
@@ -306,7 +352,7 @@ def train_one(config: Config, device="auto", progress: bool = True,
         return model, history
     seed_everything(config.seed + 1)
     model = stage_one_model.to(device)
-    model.stage.fill_(2)
+    start_stage_two(model)
     history = _fit(model.train(), config, x, config.stage2_epochs, 2, progress)
     return model.eval(), history
 
@@ -333,7 +379,7 @@ def evaluate_one(model: SigmaVAE, config: Config, features, fd_label: str) -> tu
 
     mu, logvar = encode(model, x_train)
     z_agg = mu if deterministic else reparameterize(mu, logvar, gen)
-    q_hat = fit_gmm(z_agg, config.gmm_components, seed=config.seed)
+    q_hat = fit_gmm(z_agg, config.gmm_components, seed=config.seed)  # on the CPU (scikit-learn)
     metrics["kl_agg"], metrics["kl_agg_std"] = kl_to_standard_normal(
         q_hat, config.kl_samples, config.kl_repeats, seed=config.seed)
 
@@ -348,7 +394,8 @@ def evaluate_one(model: SigmaVAE, config: Config, features, fd_label: str) -> tu
     if not deterministic:
         xi = x_test[: config.iwae_images]
         metrics["iwae_prior"] = float(iwae_log_likelihood(model, xi, config.iwae_k, generator=gen).mean())
-        metrics["iwae_agg"] = float(iwae_log_likelihood(model, xi, config.iwae_k, q_hat, gen).mean())
+        metrics["iwae_agg"] = float(iwae_log_likelihood(model, xi, config.iwae_k, on_device(q_hat, device),
+                                                        gen).mean())
 
     arrays = {"samples_agg": x_q[:32].cpu().numpy(), "samples_prior": x_p[:32].cpu().numpy(),
               "gmm_weights": q_hat.mixture_distribution.probs.numpy(),
@@ -357,12 +404,14 @@ def evaluate_one(model: SigmaVAE, config: Config, features, fd_label: str) -> tu
     if config.zdim == 2 and not deterministic:  # Table 1's density images
         grid = grid_points((-config.density_box, config.density_box), config.density_grid, device)
         g = config.density_grid
-        arrays["log_q_exact"] = exact_aggregate_log_density(grid, mu, logvar).view(g, g).cpu().numpy()
+        # float64: the narrow posteriors of small sigma^2 underflow a float32 mixture
+        arrays["log_q_exact"] = exact_aggregate_log_density(
+            grid.double(), mu.double(), logvar.double()).view(g, g).cpu().numpy()
         arrays["log_q_gmm"] = q_hat.log_prob(grid.cpu()).view(g, g).numpy()
-    if int(model.stage) == 2:  # Figs. 3 and 4: per-pixel variance maps
+    if int(model.stage) == 2:  # Figs. 3 and 4: per-pixel variance maps (Fig. 4 samples from q̂)
         xs = x_test[:8]
         mean, head = model.decoder(encode(model, xs)[0], with_variance=True)
-        s_mean, s_head = model.decoder(z_p[:8], with_variance=True)
+        s_mean, s_head = model.decoder(z_q[:8], with_variance=True)
         floor = float(model.sigma2_dataset)
         arrays.update(recon_input=xs.cpu().numpy(), recon_mean=mean.cpu().numpy(),
                       recon_var=pixel_variance(head, floor).cpu().numpy(),

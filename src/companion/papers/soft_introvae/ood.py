@@ -48,14 +48,15 @@ class Config:
     channels: tuple = tagged((64, 128, 256), "C", "residual widths: (64,128,256) 32x32, (64,128) 28x28")
     zdim: int = tagged(128, "C", "latent size: 128 for 32x32, 32 for 28x28")
     batch_size: int = tagged(32, "C", "32 for 32x32, 128 for 28x28")
-    epochs: int = tagged(220, "P", "220 (CIFAR-10, §9.2.2); 200 for 28x28 [C README]; SVHN as CIFAR [A]")
-    lr: float = tagged(2e-4, "C", "Adam learning rate of encoder and decoder")
+    epochs: int = tagged(220, "P", "220 for CIFAR-10 [P §9.2.2]; 200 for 28x28 [C: README]; SVHN as CIFAR-10 [A]")
+    lr: float = tagged(2e-4, "P", "Adam learning rate of encoder and decoder (App. 9.2.2)")
     beta_rec: float = tagged(1.0, "C", "reconstruction weight")
     beta_kl: float = tagged(1.0, "C", "KL weight of real data")
     beta_neg: float = tagged(256.0, "C", "KL weight of the fakes inside exp(ELBO)")
     gamma_r: float = tagged(GAMMA_R, "P", "decoder weight of the fakes' reconstruction error")
-    n_train: int = tagged(0, "P", "training images; 0 = the whole train split")
-    eval_images: int = tagged(0, "P", "test images scored per dataset; 0 = the whole test split")
+    n_train: int = tagged(0, "A", "training images; 0 = the whole train split (the paper does not say)")
+    eval_images: int = tagged(0, "A", "test images scored per dataset; 0 = the whole test split "
+                                      "(the paper does not say)")
     train_eval_images: int = tagged(10_000, "A", "in-distribution training images scored (Fig. 8)")
     m_samples: int = tagged(5, "P", "importance samples of the log-likelihood (App. 9.7)")
     seed: int = tagged(0, "A", "seeds torch, numpy and random before the model is built")
@@ -120,6 +121,17 @@ QUICK = Profile(
 
 PROFILES = {"quick": QUICK, "full": FULL}
 
+#: [A] smoke sizes: every pair, network and score of a profile in seconds (numbers meaningless)
+SMOKE_CHANGES = dict(epochs=1, n_train=256, eval_images=128, train_eval_images=128)
+
+
+def smoke_profile(profile: Profile) -> Profile:
+    """`profile` at smoke sizes: one epoch of 256 images, 128 scored, residual widths / 8, at most
+    three seeds."""
+    return dataclasses.replace(profile, name=f"{profile.name} (smoke)", seeds=tuple(profile.seeds)[:3],
+                               small={**profile.small, **SMOKE_CHANGES, "channels": (8, 16), "zdim": 8},
+                               large={**profile.large, **SMOKE_CHANGES, "channels": (8, 16, 32), "zdim": 16})
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -138,10 +150,11 @@ def available(dataset: str, split: str) -> str:
 
 
 def make_plan(profile: str = "quick", datasets=None, methods=None, seeds=None,
-              overrides: dict | None = None, check_data: bool = True) -> Plan:
+              overrides: dict | None = None, check_data: bool = True, smoke: bool = False) -> Plan:
     """Validate the parameters and list the runs. A pair whose data is missing is skipped with
-    the loader's message (the notebook reports it as "not run")."""
-    prof = pick_profile(PROFILES, profile)
+    the loader's message (the notebook reports it as "not run"). `smoke`: the profile's code
+    paths at tiny sizes (`smoke_profile`)."""
+    prof = pick_profile(PROFILES, profile, smoke, smoke_profile)
     overrides = as_dict(overrides, "overrides")
     unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(Config)})
     if unknown:

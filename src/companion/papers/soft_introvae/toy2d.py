@@ -143,6 +143,21 @@ QUICK = Profile(
 
 PROFILES = {"quick": QUICK, "full": FULL}
 
+#: [A] smoke sizes: every dataset, method and metric of a profile in seconds (numbers meaningless)
+SMOKE_CHANGES = dict(n_iter=30, num_vae=10, batch_size=64, milestones=(15, 25), eval_samples=500,
+                     gnelbo_grid=64, plot_grid=64, gnelbo_data=512, plot_samples=128)
+
+
+def smoke_profile(profile: Profile) -> Profile:
+    """`profile` at smoke sizes: at most three seeds (the paired tests' path) and three margins."""
+    keep = lambda t: tuple(t)[:3]
+    side = dict(profile.side_changes)
+    side.update(SMOKE_CHANGES)
+    return dataclasses.replace(
+        profile, name=f"{profile.name} (smoke)", base=dataclasses.replace(profile.base, **SMOKE_CHANGES),
+        seeds=keep(profile.seeds), m_values=keep(profile.m_values), fig3_seeds=keep(profile.fig3_seeds),
+        fig3_sintro_seeds=keep(profile.fig3_sintro_seeds), side_changes=tuple(side.items()))
+
 
 # ---------------------------------------------------------------------------------- the plan
 
@@ -174,9 +189,10 @@ class Plan:
 
 
 def make_plan(profile: str = "quick", seeds=None, datasets=None, methods=None,
-              overrides: dict | None = None) -> Plan:
-    """Validate the notebook's parameters and list its runs. Raises before any training."""
-    prof = pick_profile(PROFILES, profile)
+              overrides: dict | None = None, smoke: bool = False) -> Plan:
+    """Validate the notebook's parameters and list its runs. Raises before any training.
+    `smoke`: the profile's code paths at tiny sizes (`smoke_profile`)."""
+    prof = pick_profile(PROFILES, profile, smoke, smoke_profile)
     overrides = as_dict(overrides, "overrides")
     seeds, datasets, methods = (as_list(seeds, "seeds"), as_list(datasets, "datasets"),
                                 as_list(methods, "methods"))
