@@ -53,6 +53,7 @@ device = "auto"        # "auto" (CUDA when present), "cpu", "cuda", "cuda:N" or 
 output_dir = None        # figures (PNG, PDF) and tables (CSV, Markdown); None: figures/01_soft_introvae_2d (quick), figures/full/01_soft_introvae_2d (full)
 overrides = {}         # ToyConfig fields changed for every run, e.g. {"n_iter": 5000}
 jobs = None            # parallel training processes (one torch thread each); None: $COMPANION_JOBS or one per core
+smoke = False          # True: the profile's every dataset, model and evaluation at tiny sizes (checks the code runs; numbers meaningless)
 
 # %%
 import matplotlib.pyplot as plt
@@ -64,14 +65,14 @@ from companion.config import check_output_dir
 from companion.papers.soft_introvae import toy2d as toy
 from companion.papers.soft_introvae import toy2d_report as report
 from companion.parallel import default_jobs
-from companion.paths import figures_dir, project_root
+from companion.paths import figures_dir, shown
 from companion.plots import save_figure, save_table, use_style
 from companion.tables import run_times, run_times_line
 
 use_style()
 pd.set_option("display.max_colwidth", 120)
-plan = toy.make_plan(profile, seeds=seeds, datasets=datasets, methods=methods, overrides=overrides)
-out = check_output_dir(output_dir or figures_dir("01_soft_introvae_2d", profile))
+plan = toy.make_plan(profile, seeds=seeds, datasets=datasets, methods=methods, overrides=overrides, smoke=smoke)
+out = check_output_dir(output_dir or figures_dir("01_soft_introvae_2d", profile, smoke))
 jobs = jobs or default_jobs()
 p = plan.profile
 print(f"profile {p.name}: {len(plan.all_runs)} training runs")
@@ -79,7 +80,7 @@ print(f"  Fig. 2 / Table 2: datasets {list(dict.fromkeys(c.dataset for c in plan
       f"methods {list(dict.fromkeys(c.method for c in plan.table2))}, seeds {sorted({c.seed for c in plan.table2})}")
 print(f"  Fig. 3: IntroVAE m = {list(p.m_values)}, seeds {list(p.fig3_seeds)}; S-IntroVAE seeds {list(p.fig3_sintro_seeds)}")
 print(f"  Fig. 21: VAE and S-IntroVAE, seeds {list(p.collapse_seeds)}")
-print(f"Figures and tables are written to {out.relative_to(project_root())}/")
+print(f"Figures and tables are written to {shown(out)}/")
 
 # %% [markdown]
 # ## Settings
@@ -197,6 +198,23 @@ print("Paper-style KL/JSD beside correctly normalised ones (histograms as probab
 display(tn)
 
 # %% [markdown]
+# ### IntroVAE at the paper's budget
+#
+# The paper reports IntroVAE on 8 Gaussians at KL 2.53 ± 1.07 with the Table 5 betas, between S-IntroVAE (1.25) and the VAE (6.72). Is this
+# notebook's IntroVAE poor because the quick profile trains it 5000 iterations at batch 256? `benchmarks/introvae_paper_budget.py` trains one
+# IntroVAE (seed 0) with the paper's whole configuration — 30k iterations, batch 512, 2000 warm-up iterations, the LR stepped ×0.1 at 10k and
+# 15k — and scores it every 2500 iterations with this notebook's metrics. It runs outside the notebook (about half an hour on one core); the
+# table shows what it stored.
+
+# %%
+budget = report.paper_budget_table()
+if budget.empty:
+    print("no paper-budget run stored (run benchmarks/introvae_paper_budget.py)")
+else:
+    print("\n".join(budget.attrs["provenance"]))
+    display(budget)
+
+# %% [markdown]
 # ## Fig. 3 — sensitivity to the IntroVAE margin *m*
 #
 # IntroVAE with its best 8-Gaussian betas (β_rec 0.3, β_kl 0.5, β_neg 1.0) for several margins; Soft-IntroVAE with the same betas (it has no *m*)
@@ -281,8 +299,15 @@ show_claims(claims, out)
 #   between the methods. At this budget the figure's ordering does not hold; the paper's Fig. 3 uses 30k iterations and 5 seeds.
 # * **Table 2 — NOT TESTED** (one seed: a paired test needs three). The numbers are printed above beside the paper's. With the paper's
 #   8-Gaussian betas (m = 1), IntroVAE here covers 4 of the 8 modes after 5000 iterations (batch 256) and scores KL 96.7, against the paper's
-#   2.53 ± 1.07 with these betas. Whether the paper's budget (30k iterations, batch 512) closes that gap is an open question under
-#   investigation (a 30k-iteration run is planned); this notebook does not establish a cause.
+#   2.53 ± 1.07 with these betas.
+# * **IntroVAE at the paper's budget** (the table after Table 2, one seed, measured outside this notebook): 30k iterations at batch 512 do not
+#   close the gap. The KL falls to 51 by 12.5k iterations and ends at 73.9 (JSD 26.4) with 4 of the 8 modes covered and 12 % of the samples off
+#   the support; after the LR steps at 10k and 15k it barely moves. So the quick budget is not the cause. Nor is the one open choice of the
+#   implementation that was tried: the hinge on each sample's KL instead of the batch mean ends at KL 53.3 but covers only 2 modes, with 68 % of
+#   the samples off the support. Untested candidates remain: the authors' IntroVAE code for the 2D experiment is not published, so the relative
+#   weight of its terms is unknown (a sum or a mean of the squared error over the two coordinates halves the reconstruction term against the KL
+#   and the margin; a common scale of all terms would not matter under Adam), and one seed cannot tell a bad seed from a method failure (the
+#   paper's ± 1.07 is over 5 seeds). The cause is open.
 #
 # The diagnostics below flag the IntroVAE runs of Fig. 3 whose KL sits at its ceiling.
 

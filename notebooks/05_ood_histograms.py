@@ -45,6 +45,7 @@ device = "auto"     # "auto" (CUDA when present), "cpu", "cuda", "cuda:N" or "mp
 output_dir = None        # figures (PNG, PDF) and tables (CSV, Markdown); None: figures/05_ood_histograms (quick), figures/full/05_ood_histograms (full)
 overrides = {}      # OODConfig fields changed for every run, e.g. {"epochs": 5}
 jobs = None         # parallel training processes; None: $COMPANION_JOBS or one per core
+smoke = False      # True: the profile's every pair, network and score at tiny sizes (checks the code runs; numbers meaningless)
 
 # %%
 import matplotlib.pyplot as plt
@@ -62,8 +63,8 @@ from companion.tables import run_times, run_times_line
 
 use_style()
 pd.set_option("display.max_colwidth", 120)
-plan = ood.make_plan(profile, datasets=datasets, methods=methods, seeds=seeds, overrides=overrides)
-out = check_output_dir(output_dir or figures_dir("05_ood_histograms", profile))
+plan = ood.make_plan(profile, datasets=datasets, methods=methods, seeds=seeds, overrides=overrides, smoke=smoke)
+out = check_output_dir(output_dir or figures_dir("05_ood_histograms", profile, smoke))
 jobs = jobs or default_jobs()
 print(f"profile {plan.profile.name}: {len(plan.runs)} models")
 for ds in dict.fromkeys(c.dataset for c in plan.runs):

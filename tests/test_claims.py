@@ -297,3 +297,19 @@ def test_show_claims_saves_the_table_and_prints_one_verdict_per_claim(tmp_path, 
     assert [line.split()[0] for line in printed] == ["PASS", "FAIL", "NOT"]
     assert printed[-1].endswith("— 1 seed(s): a paired test needs >= 3")
     assert (tmp_path / "claims.csv").read_text().count("\n") == 4
+
+
+def test_paper_budget_table_reads_the_stored_benchmark_runs(tmp_path):
+    import json
+
+    from companion.papers.soft_introvae import toy2d_report as report
+
+    rows = [dict(iteration=i, seconds=60.0 * i / 2500, kl=k, jsd=j, modes_covered=m, off_support=o)
+            for i, k, j, m, o in ((2500, 200.0, 90.0, 1, 0.9), (5000, 12.0, 5.0, 8, 0.01))]
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(dict(rows=rows, cpu="a CPU", threads=1, commit="abc1234",
+                                    date="2026-11-30T12:00:00+00:00")))
+    t = report.paper_budget_table({"stored": str(path), "absent": str(tmp_path / "missing.json")})
+    assert list(t.index) == [2500, 5000] and t.loc[5000, ("stored", "modes (of 8)")] == 8
+    assert t.attrs["provenance"] == ["stored: a CPU, 1 thread(s), commit abc1234, 2026-11-30, 2 min"]
+    assert report.paper_budget_table({"absent": str(tmp_path / "missing.json")}).empty

@@ -15,9 +15,9 @@ from companion.papers.sigma_vae.method import (
     elbo_terms,
     finish_stage_one,
     gaussian_neg_elbo,
-    start_stage_two,
     iwae_log_likelihood,
     make_step,
+    start_stage_two,
 )
 
 SHAPE = (1, 6, 6)

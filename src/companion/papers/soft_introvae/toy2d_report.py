@@ -226,6 +226,38 @@ def table2(runs, datasets, profile: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Stored measurements of benchmarks/introvae_paper_budget.py (label -> file under the project).
+PAPER_BUDGET_RUNS = {"batch-mean hinge (default)": "benchmarks/results/introvae_paper_budget.json",
+                     "per-sample hinge": "benchmarks/results/introvae_paper_budget_per_sample_hinge.json"}
+
+
+def paper_budget_table(files: dict | None = None) -> pd.DataFrame:
+    """IntroVAE on 8 Gaussians at the paper's budget (30k iterations, batch 512, Table 5 betas),
+    as `benchmarks/introvae_paper_budget.py` stored it: its metrics every 2500 iterations, one
+    column block per stored run; `attrs["provenance"]` says where each ran. Empty when nothing
+    was stored."""
+    import json
+
+    from ...paths import resolve
+
+    frames, provenance = [], []
+    for label, path in (files or PAPER_BUDGET_RUNS).items():
+        path = resolve(path)
+        if not path.exists():
+            continue
+        record = json.loads(path.read_text())
+        rows = pd.DataFrame(record["rows"]).set_index("iteration")
+        frame = rows[["kl", "jsd", "modes_covered", "off_support"]].rename(columns={
+            "kl": "KL", "jsd": "JSD", "modes_covered": "modes (of 8)", "off_support": "off-support share"})
+        frame.columns = pd.MultiIndex.from_product([[label], frame.columns])
+        frames.append(frame)
+        provenance.append(f"{label}: {record['cpu']}, {record['threads']} thread(s), commit {record['commit']}, "
+                          f"{record['date'][:10]}, {record['rows'][-1]['seconds'] / 60:.0f} min")
+    table = pd.concat(frames, axis=1).round(3) if frames else pd.DataFrame()
+    table.attrs["provenance"] = provenance
+    return table
+
+
 def normalised_table(runs) -> pd.DataFrame:
     """The correctly normalised KL and JSD (probability masses, nats), beside the paper-style."""
     frame = metrics_frame(runs)
