@@ -306,10 +306,11 @@ show_claims(claims, out)
 #   close the gap. The KL falls to 51 by 12.5k iterations and ends at 73.9 (JSD 26.4) with 4 of the 8 modes covered and 12 % of the samples off
 #   the support; after the LR steps at 10k and 15k it barely moves. So the quick budget is not the cause. Nor is the one open choice of the
 #   implementation that was tried: the hinge on each sample's KL instead of the batch mean ends at KL 53.3 but covers only 2 modes, with 68 % of
-#   the samples off the support. Untested candidates remain: the authors' IntroVAE code for the 2D experiment is not published, so the relative
-#   weight of its terms is unknown (a sum or a mean of the squared error over the two coordinates halves the reconstruction term against the KL
-#   and the margin; a common scale of all terms would not matter under Adam), and one seed cannot tell a bad seed from a method failure (the
-#   paper's ± 1.07 is over 5 seeds). The cause is open.
+#   the samples off the support. The authors' IntroVAE code for the 2D experiment is not published, so the relative weight of its terms is
+#   unknown: a mean instead of a sum of the squared error over the two coordinates halves the reconstruction term against the KL and the
+#   margin (a common scale of all terms would not matter under Adam). Trained that way (β_rec / 2), IntroVAE never leaves the KL ceiling (220.2,
+#   no mode covered at any checkpoint): the method is very sensitive to this weight, and the paper's betas may belong to a weighting that is not
+#   this one. One seed cannot tell a bad seed from a method failure either (the paper's ± 1.07 is over 5 seeds). The cause is open.
 #
 # The diagnostics below flag the IntroVAE runs of Fig. 3 whose KL sits at its ceiling.
 

@@ -228,7 +228,8 @@ def table2(runs, datasets, profile: str) -> pd.DataFrame:
 
 #: Stored measurements of benchmarks/introvae_paper_budget.py (label -> file under the project).
 PAPER_BUDGET_RUNS = {"batch-mean hinge (default)": "benchmarks/results/introvae_paper_budget.json",
-                     "per-sample hinge": "benchmarks/results/introvae_paper_budget_per_sample_hinge.json"}
+                     "per-sample hinge": "benchmarks/results/introvae_paper_budget_per_sample_hinge.json",
+                     "squared error averaged (β_rec / 2)": "benchmarks/results/introvae_paper_budget_rec_mean.json"}
 
 
 def paper_budget_table(files: dict | None = None) -> pd.DataFrame:
