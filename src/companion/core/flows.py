@@ -1,0 +1,110 @@
+"""Affine coupling flows (RealNVP; Dinh, Sohl-Dickstein & Bengio, arXiv 1605.08803), the
+learnable bijection behind dpVAE's decoupled prior and the selfVAE's flow prior.
+
+A coupling block with a binary mask b keeps the masked coordinates and moves the others by a
+scale and shift computed from the kept ones:
+
+    y = b * a + (1 - b) * (a * exp(s(b * a)) + t(b * a)),   log|det dy/da| = sum_j (1 - b_j) s_j(b * a)
+    a = b * y + (1 - b) * ((y - t(b * y)) * exp(-s(b * y)))
+
+so the inverse and the log-determinant cost one pass each. A flow g = block_K o ... o block_1 with
+alternating masks maps the representation z to z0 = g(z); with z0 ~ N(0, I) the density of z is
+
+    log p(z) = log N(g(z); 0, I) + log|det dg/dz|.
+
+Conditioner nets (s and t) are separate MLPs [dpVAE authors' code: Linear-LeakyReLU(0.01) x 2,
+then a Linear and tanh]. Their last linear layers start at zero, so every block, and the flow,
+starts as the identity: a dpVAE starts exactly as its VAE.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def half_mask(dim: int, flip: bool = False) -> torch.Tensor:
+    """1 on the first half of the coordinates (the first one when dim is 2), 0 on the rest;
+    `flip` swaps them."""
+    if dim < 2:
+        raise ValueError(f"a coupling flow needs at least 2 dimensions, got {dim}")
+    mask = torch.zeros(dim)
+    mask[: dim // 2] = 1.0
+    return 1.0 - mask if flip else mask
+
+
+def conditioner_mlp(dim: int, hidden: int = 64, last: str = "tanh") -> nn.Sequential:
+    """dim -> hidden -> hidden -> dim, LeakyReLU(0.01) between, `last` ("tanh" or "identity")
+    at the end; the last Linear starts at zero."""
+    if last not in ("tanh", "identity"):
+        raise ValueError(f"unknown output activation {last!r}; choose tanh or identity")
+    out = nn.Linear(hidden, dim)
+    nn.init.zeros_(out.weight)
+    nn.init.zeros_(out.bias)
+    return nn.Sequential(nn.Linear(dim, hidden), nn.LeakyReLU(0.01), nn.Linear(hidden, hidden),
+                         nn.LeakyReLU(0.01), out, nn.Tanh() if last == "tanh" else nn.Identity())
+
+
+class AffineCoupling(nn.Module):
+    """One coupling block with its mask and its s and t nets (any nets mapping a masked input
+    to the input's shape)."""
+
+    def __init__(self, mask: torch.Tensor, s_net: nn.Module, t_net: nn.Module):
+        super().__init__()
+        self.register_buffer("mask", mask.float())
+        self.s_net, self.t_net = s_net, t_net
+
+    def _scale_shift(self, kept: torch.Tensor):
+        free = 1.0 - self.mask
+        return self.s_net(kept) * free, self.t_net(kept) * free
+
+    def forward(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(y, log|det dy/da| per example)."""
+        kept = a * self.mask
+        s, t = self._scale_shift(kept)
+        y = kept + (1.0 - self.mask) * (a * s.exp() + t)
+        return y, s.flatten(1).sum(1)
+
+    def inverse(self, y: torch.Tensor) -> torch.Tensor:
+        kept = y * self.mask
+        s, t = self._scale_shift(kept)
+        return kept + (1.0 - self.mask) * ((y - t) * (-s).exp())
+
+
+class CouplingFlow(nn.Module):
+    """g: z -> z0, a stack of affine couplings with alternating half masks [dpVAE code: K = 6,
+    width 64]; `forward` gives (z0, log|det dg/dz|), `inverse` maps z0 back to z."""
+
+    def __init__(self, dim: int, blocks: int = 6, hidden: int = 64, t_last: str = "tanh"):
+        super().__init__()
+        if blocks <= 0:
+            raise ValueError(f"a flow needs at least one block, got {blocks}")
+        self.dim = dim
+        self.blocks = nn.ModuleList(
+            AffineCoupling(half_mask(dim, flip=k % 2 == 1), conditioner_mlp(dim, hidden, "tanh"),
+                           conditioner_mlp(dim, hidden, t_last))
+            for k in range(blocks))
+
+    def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logdet = z.new_zeros(z.shape[0])
+        for block in self.blocks:
+            z, ld = block(z)
+            logdet = logdet + ld
+        return z, logdet
+
+    def inverse(self, z0: torch.Tensor) -> torch.Tensor:
+        for block in reversed(self.blocks):
+            z0 = block.inverse(z0)
+        return z0
+
+    def log_prob(self, z: torch.Tensor) -> torch.Tensor:
+        """log p(z) = log N(g(z); 0, I) + log|det dg/dz| per example."""
+        z0, logdet = self(z)
+        return -0.5 * (z0.pow(2) + math.log(2 * math.pi)).flatten(1).sum(1) + logdet
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """z = g^{-1}(z0), z0 ~ N(0, I)."""
+        device = self.blocks[0].mask.device
+        return self.inverse(torch.randn(n, self.dim, generator=generator, device=device))
