@@ -43,7 +43,7 @@ lint: venv
 test: lint
 	COMPANION_CACHE=$${COMPANION_CACHE:-$$(mktemp -d)} COMPANION_JOBS=$(JOBS) \
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 1800
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 1800 --durations=15
 
 clean-cache:
 	rm -rf .cache/companion

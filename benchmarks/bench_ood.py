@@ -20,6 +20,7 @@ import torch
 from companion.core.nets import image_mlp_vae, residual_vae
 from companion.core.ood_scores import ood_scores
 from companion.papers.soft_introvae.method import Optimizers, soft_introvae_step, vae_step
+from companion.train import adam
 
 SETUPS = {  # name -> (image shape, zdim, builder, batch)
     "residual (16,32,64), 32x32, z 64 (quick CIFAR-10)":
@@ -53,8 +54,8 @@ def measure(name, threads, steps, device):
     shape, zdim, builder, batch = SETUPS[name]
     torch.manual_seed(0)
     model = builder(shape, zdim).to(device).train()
-    opt = Optimizers(torch.optim.Adam(model.encoder.parameters(), 2e-4),
-                     torch.optim.Adam(model.decoder.parameters(), 2e-4))
+    opt = Optimizers(adam(model.encoder.parameters(), 2e-4),
+                     adam(model.decoder.parameters(), 2e-4))
     x = torch.rand(batch, *shape, device=device)
     row = {"network": name, "threads": threads, "batch": batch}
     row["VAE step, img/s"] = batch / timed(lambda: vae_step(model, opt, x, beta_rec=1.0, beta_kl=1.0), steps, device)

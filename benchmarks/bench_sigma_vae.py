@@ -17,6 +17,7 @@ from companion.core.aggregate_posterior import exact_aggregate_log_density, fit_
 from companion.core.likelihoods import GlobalVariance
 from companion.core.nets import image_vae_nets
 from companion.papers.sigma_vae.method import SigmaVAE, iwae_log_likelihood, make_step
+from companion.train import adam
 
 SETUPS = {  # name -> (architecture, objective, sigma mode, stage)
     "MLP, learned σ² (Eq. 9)": ("mlp", "gaussian", "closed_form", 1),
@@ -47,7 +48,7 @@ def images_per_second(name, threads, batch, steps, zdim, device):
     arch, objective, mode, stage = SETUPS[name]
     model = build(arch, mode, stage, zdim, device)
     weights = {"dip_vae": dict(lambda_od=10.0, lambda_d=100.0), "wae": dict(lam=10.0)}.get(objective, {})
-    step = make_step(model, torch.optim.Adam(model.parameters(), 1e-3), objective, **weights)
+    step = make_step(model, adam(model.parameters(), 1e-3), objective, **weights)
     x = torch.rand(batch, 1, 28, 28, device=device)
     for i in range(5):
         step(x, i)

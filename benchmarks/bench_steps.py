@@ -14,6 +14,7 @@ import torch
 from companion.core.data import sample_toy
 from companion.core.nets import VAE, MLPDecoder, MLPEncoder
 from companion.papers.soft_introvae.method import Optimizers, introvae_step, soft_introvae_step, vae_step
+from companion.train import adam
 
 STEPS = {
     "VAE": (vae_step, dict(beta_rec=0.8, beta_kl=0.05)),
@@ -26,8 +27,8 @@ def bench(name, threads, hidden, batch, iters, device):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = VAE(MLPEncoder(2, 2, hidden), MLPDecoder(2, 2, hidden)).to(device)
-    opt = Optimizers(torch.optim.Adam(model.encoder.parameters(), 2e-4),
-                     torch.optim.Adam(model.decoder.parameters(), 2e-4))
+    opt = Optimizers(adam(model.encoder.parameters(), 2e-4),
+                     adam(model.decoder.parameters(), 2e-4))
     step, kw = STEPS[name]
     for _ in range(10):
         step(model, opt, sample_toy("8gaussians", batch, device=device), **kw)

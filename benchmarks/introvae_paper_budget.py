@@ -31,7 +31,7 @@ import torch
 from companion.core.data import sample_toy
 from companion.papers.soft_introvae.method import Optimizers
 from companion.papers.soft_introvae.toy2d import Config, _step_function, build_model, evaluate_one, table5_config
-from companion.train import fit, seed_everything
+from companion.train import adam, fit, seed_everything
 
 
 def cpu_name() -> str:
@@ -66,8 +66,8 @@ def main() -> None:
     probe = dataclasses.replace(config, gnelbo_grid=256, plot_grid=256)
     seed_everything(config.seed)
     model = build_model(config)
-    opt = Optimizers(torch.optim.Adam(model.encoder.parameters(), lr=config.lr),
-                     torch.optim.Adam(model.decoder.parameters(), lr=config.lr))
+    opt = Optimizers(adam(model.encoder.parameters(), config.lr),
+                     adam(model.decoder.parameters(), config.lr))
     scheds = [torch.optim.lr_scheduler.MultiStepLR(o, list(config.milestones), config.lr_gamma)
               for o in opt]
     gen = torch.Generator().manual_seed(config.seed)

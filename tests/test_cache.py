@@ -50,7 +50,7 @@ def test_key_covers_the_config_its_class_and_the_code(monkeypatch):
     assert key == cache_module.config_key(Config(3))
     assert key != cache_module.config_key(Config(4))
     assert key != cache_module.config_key(OtherConfig(3))
-    monkeypatch.setattr(cache_module, "code_hash", lambda: "edited")
+    monkeypatch.setattr(cache_module, "code_hash", lambda paper=None: "edited")
     assert key != cache_module.config_key(Config(3))
 
 
@@ -64,12 +64,31 @@ def test_source_hash_changes_with_a_loss_but_not_with_a_plot(tmp_path):
     for name, text in files.items():
         (pkg / name).parent.mkdir(parents=True, exist_ok=True)
         (pkg / name).write_text(text)
-    before = source_hash(pkg)
+    before = source_hash(pkg, "demo")
     (pkg / "plots.py").write_text("COLOR = 'blue'\n")
     (pkg / "papers/demo/toy_report.py").write_text("TITLE = 'b'\n")
-    assert source_hash(pkg) == before  # drawing and tabulating: nothing retrains
+    assert source_hash(pkg, "demo") == before  # drawing and tabulating: nothing retrains
     (pkg / "papers/demo/method.py").write_text("def loss(x):\n    return 2 * x\n")
-    assert source_hash(pkg) != before  # a loss fix retrains
+    assert source_hash(pkg, "demo") != before  # a loss fix retrains
+
+
+def test_source_hash_of_one_paper_ignores_the_other_papers(tmp_path):
+    from companion.cache import paper_of, source_hash
+
+    pkg = tmp_path / "pkg"
+    for name in ("core/nets.py", "papers/a/method.py", "papers/b/method.py", "papers/__init__.py"):
+        (pkg / name).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / name).write_text("X = 1\n")
+    a, b, shared = source_hash(pkg, "a"), source_hash(pkg, "b"), source_hash(pkg)
+    (pkg / "papers/b/method.py").write_text("X = 2\n")
+    assert source_hash(pkg, "a") == a and source_hash(pkg) == shared  # b's work retrains nothing of a
+    assert source_hash(pkg, "b") != b
+    (pkg / "core/nets.py").write_text("X = 3\n")
+    assert source_hash(pkg, "a") != a and source_hash(pkg) != shared  # shared code retrains all
+
+    from companion.core.features import ClassifierConfig
+    from companion.papers.sigma_vae.mnist_sweep import Config as SigmaConfig
+    assert paper_of(SigmaConfig()) == "sigma_vae" and paper_of(ClassifierConfig("mnist")) is None
 
 
 def test_exists_reads_no_stored_file(tmp_path, monkeypatch):

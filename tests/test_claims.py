@@ -215,6 +215,22 @@ def test_fig3_is_not_tested_when_introvae_is_saturated_at_some_margins():
     assert "has not learned) at m = 1, 2" in c.reason
 
 
+def test_fig3_is_not_tested_when_s_introvae_has_not_learned_on_a_seed():
+    """The committed quick run: S-IntroVAE at KL 197 and 220 (its ceiling) after 2000 iterations, IntroVAE
+    below it at m = 1 — a contradiction between two models that have not learned is no evidence."""
+    sat = report.saturated_kl()
+
+    def metrics(c):
+        return _fig3(lambda m, s: 150.0 if m == 1.0 else sat)(c)
+    runs = fake_runs(QUICK, metrics)
+    for c in QUICK.fig3:  # fake_runs sets S-IntroVAE's Fig. 3 values itself: put ours back
+        if c.method == "sintrovae":
+            runs[c].metrics["kl"] = runs[c].metrics["jsd"] = (205.0, sat - 0.2)[c.seed]
+    c = verdicts(QUICK, runs)["Fig. 3"]
+    assert c.verdict == "NOT TESTED" and "S-IntroVAE's KL is saturated on seed 1" in c.reason
+    assert "beyond the noise" in c.run  # the contradiction is reported, not hidden
+
+
 def test_fig3_is_not_tested_with_one_s_introvae_seed_and_one_common_seed():
     plan = dataclasses.replace(QUICK, fig3=tuple(c for c in QUICK.fig3 if not (c.method == "sintrovae" and c.seed)))
     c = verdicts(plan, fake_runs(plan))["Fig. 3"]
@@ -318,3 +334,21 @@ def test_paper_budget_table_reads_the_stored_benchmark_runs(tmp_path):
     assert list(t.index) == [2500, 5000] and t.loc[5000, ("stored", "modes (of 8)")] == 8
     assert t.attrs["provenance"] == ["stored: a CPU, 1 thread(s), commit abc1234, 2026-11-30, 2 min"]
     assert report.paper_budget_table({"absent": str(tmp_path / "missing.json")}).empty
+
+
+def test_per_model_verdict_is_paired_with_three_seeds_and_uses_the_tolerance_below():
+    from companion.claims import per_model_verdict
+
+    good = {"A": ([1.0, 1.1, 0.9], [2.0, 2.2, 1.9]), "B": ([0.5, 0.6, 0.4], [1.5, 1.4, 1.6])}
+    assert per_model_verdict(good, "less", 0.1, "0.1")[0] is True
+    bad = {"A": ([2.0, 2.2, 1.9], [1.0, 1.1, 0.9]), **{"B": good["B"]}}
+    assert per_model_verdict(bad, "less", 0.1, "0.1")[0] is False
+    noisy = {"A": ([1.0, 2.0, 0.5], [1.5, 0.9, 1.2])}
+    passed, _, why = per_model_verdict(noisy, "less", 0.1, "0.1")
+    assert passed is None and "interval includes 0" in why
+    single = {"A": ([1.0], [1.05])}
+    passed, text, why = per_model_verdict(single, "less", 0.1, "the spread 0.1")
+    assert passed is None and "within the spread 0.1" in why
+    assert per_model_verdict({"A": ([1.0], [1.5])}, "less", 0.1, "0.1")[0] is True
+    assert per_model_verdict({"A": ([1.5], [1.0])}, "less", 0.1, "0.1")[0] is False
+    assert per_model_verdict({"A": ([1.5], [1.0])}, "greater", 0.1, "0.1")[0] is True

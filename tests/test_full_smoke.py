@@ -12,8 +12,9 @@ import pytest
 
 from companion import runner
 
-NOTEBOOKS = ("01_soft_introvae_2d", "02_sigma_vae_mnist", "05_ood_histograms")
+NOTEBOOKS = ("01_soft_introvae_2d", "02_sigma_vae_mnist", "03_dpvae_pockets_leaks", "05_ood_histograms")
 NEEDS = {"01_soft_introvae_2d": (), "02_sigma_vae_mnist": ("mnist", "fashion-mnist"),
+         "03_dpvae_pockets_leaks": ("mnist",),
          "05_ood_histograms": ("mnist", "fashion-mnist", "cifar10-train", "svhn")}
 
 

@@ -118,8 +118,9 @@ def test_tiny_runs_train_evaluate_and_load_from_the_cache(tmp_path, offline_data
     assert pixel.metrics["elbo"] > m["elbo"]  # a per-pixel variance on top of the same stage 1
 
     # the full profile asks for Inception features; offline it says so and falls back
-    _, label, note = sv.feature_function(dataclasses.replace(base, fd_features="inception"), cache)
-    assert label == "FD (classifier features)" and "pytorch-fid" in note
+    fallback = sv.feature_function(dataclasses.replace(base, fd_features="inception"), cache)
+    assert fallback.label == "FD (classifier features)" and "pytorch-fid" in fallback.note
+    assert 0.5 < fallback.accuracy <= 1 and m["classifier_accuracy"] == fallback.accuracy
 
     wae = sv.run_one(dataclasses.replace(base, objective="wae", sigma_mode="fixed"), "cpu", cache, progress=False)
     assert "elbo" not in wae.metrics and wae.metrics["fd_prior"] > 0

@@ -112,3 +112,34 @@ def test_epoch_batches_cover_every_item_once_per_epoch():
     assert torch.cat(epoch1).tolist() != torch.cat(epoch2).tolist()  # reshuffled
     with pytest.raises(ValueError, match="positive"):
         EpochBatches(0, 4, seed=0)
+
+
+def test_fused_adam_follows_the_per_tensor_adam_update():
+    from companion.train import adam
+
+    torch.manual_seed(0)
+    nets = [torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.Tanh(), torch.nn.Linear(7, 1))
+            for _ in range(2)]
+    nets[1].load_state_dict(nets[0].state_dict())
+    fused = adam([{"params": list(nets[0][0].parameters())},
+                  {"params": list(nets[0][2].parameters()), "lr": 3e-3}], 1e-2)
+    plain = torch.optim.Adam([{"params": list(nets[1][0].parameters())},
+                              {"params": list(nets[1][2].parameters()), "lr": 3e-3}], lr=1e-2)
+    assert fused.defaults["fused"] and not plain.defaults.get("fused")
+    x = torch.randn(64, 5)
+    for _ in range(25):
+        for net, opt in zip(nets, (fused, plain)):
+            opt.zero_grad()
+            net(x).pow(2).mean().backward()
+            opt.step()
+    for a, b in zip(nets[0].parameters(), nets[1].parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_adam_is_fused_on_the_cpu_and_rejects_an_empty_parameter_list():
+    from companion.train import adam
+
+    opt = adam([torch.nn.Parameter(torch.zeros(3))], 1e-3)
+    assert opt.defaults["fused"]
+    with pytest.raises(ValueError):
+        adam([], 1e-3)  # torch's own message: an empty parameter list

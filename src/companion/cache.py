@@ -2,7 +2,9 @@
 
 The key is a SHA-256 of the full config (as JSON), its class, and a hash of the source code that
 produces results: every module of the package except those that only draw and tabulate
-(`REPORT_ONLY`). Re-running a notebook with the same parameters retrains nothing; a changed
+(`REPORT_ONLY`) and except the other papers' folders (work on one paper never retrains another's
+models; a config defined outside `papers/` depends on the shared code only). Re-running a
+notebook with the same parameters retrains nothing; a changed
 setting, or an edited loss, network or training loop, retrains; a plot fix does not.
 Checkpoints are state_dicts written atomically (temporary file, then rename) and loaded with
 `weights_only=True`, so a cache folder can never run code when it is read.
@@ -43,21 +45,34 @@ def _is_report_only(path: Path) -> bool:
     return any(path.match(pattern) for pattern in REPORT_ONLY)
 
 
-def source_hash(package: Path) -> str:
-    """SHA-256 over the result-producing `.py` files under `package` (relative path and bytes)."""
+def _other_paper(relative: Path, paper: str | None) -> bool:
+    parts = relative.parts
+    return len(parts) > 2 and parts[0] == "papers" and parts[1] != paper
+
+
+def source_hash(package: Path, paper: str | None = None) -> str:
+    """SHA-256 over the result-producing `.py` files under `package` (relative path and bytes):
+    the shared code and `papers/<paper>/`, never another paper's folder."""
     digest = hashlib.sha256()
     for path in sorted(Path(package).rglob("*.py")):
-        if _is_report_only(path):
+        if _is_report_only(path) or _other_paper(path.relative_to(package), paper):
             continue
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-@functools.lru_cache(maxsize=1)
-def code_hash() -> str:
-    """`source_hash` of this package, computed once per process."""
-    return source_hash(Path(__file__).resolve().parent)
+@functools.lru_cache(maxsize=None)
+def code_hash(paper: str | None = None) -> str:
+    """`source_hash` of this package for `paper`, computed once per process."""
+    return source_hash(Path(__file__).resolve().parent, paper)
+
+
+def paper_of(config) -> str | None:
+    """The paper folder whose module defines `config`'s class (`companion.papers.<paper>....`),
+    None for a config of the shared code."""
+    parts = type(config).__module__.split(".")
+    return parts[parts.index("papers") + 1] if "papers" in parts[:-1] else None
 
 
 def config_key(config) -> str:
@@ -65,7 +80,7 @@ def config_key(config) -> str:
     fields = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
     kind = f"{type(config).__module__}.{type(config).__qualname__}"
     payload = json.dumps({"config": fields, "class": kind, "version": __version__,
-                          "code": code_hash()}, sort_keys=True, default=str)
+                          "code": code_hash(paper_of(config))}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -122,7 +137,7 @@ class ResultCache:
         _atomic_write(folder / "history.csv", lambda p: result.history.to_csv(p, index=False))
         _atomic_write(folder / "arrays.npz", lambda p: _save_npz(p, result.arrays))
         fields = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
-        record = {"config": fields, "version": __version__, "code": code_hash(),
+        record = {"config": fields, "version": __version__, "code": code_hash(paper_of(config)),
                   "metrics": result.metrics}
         _atomic_write(folder / "metrics.json",
                       lambda p: Path(p).write_text(json.dumps(record, indent=1, default=str)))

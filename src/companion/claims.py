@@ -177,3 +177,31 @@ def paired_comparison(a, b, direction: str = "less", level: float = 0.95) -> Pai
     p = float(stats.ttest_rel(a, b, alternative=direction).pvalue) if sem > 0 else (
         0.0 if (d.mean() < 0) == (direction == "less") and d.mean() != 0 else 1.0)
     return PairedResult(len(d), float(d.mean()), float(d.mean() - half), float(d.mean() + half), p, direction)
+
+
+def per_model_verdict(pairs: dict, direction: str, tolerance: float, tolerance_text: str,
+                      fmt: str = "{:+.1f}") -> tuple[bool | None, str, str]:
+    """One comparison per model (or per pair of models trained on the same seeds): name -> (a
+    seed values, b seed values); "less" claims a < b. A model with three or more seeds: a paired test.
+    Fewer: |a - b| must exceed `tolerance` (the evaluation's own noise) on the claimed side. PASS
+    when every model supports the claim, FAIL when one contradicts it, otherwise NOT TESTED."""
+    sign = -1 if direction == "less" else 1
+    texts, support, against, undecided = [], [], [], []
+    for k, (a, b) in pairs.items():
+        if len(a) >= 3:
+            r = paired_comparison(a, b, direction)
+            texts.append(f"{k}: {r}")
+            ok, bad = r.supports, (r.low > 0 if direction == "less" else r.high < 0)
+            why = f"{k}'s interval includes 0 (within the seed-to-seed spread)"
+        else:
+            g = sign * (float(np.mean(a)) - float(np.mean(b)))
+            texts.append(f"{k} " + fmt.format(g))
+            ok, bad = g > tolerance, g < -tolerance
+            why = f"{k}'s gap is within {tolerance_text}"
+        (support if ok else against if bad else undecided).append(why)
+    text = "; ".join(texts) if any(len(a) >= 3 for a, _ in pairs.values()) else ", ".join(texts)
+    if against:
+        return False, text, ""
+    if undecided:
+        return None, text, "; ".join(undecided)
+    return True, text, ""

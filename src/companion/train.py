@@ -32,6 +32,18 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def adam(params, lr: float, **kwargs) -> torch.optim.Adam:
+    """Adam with PyTorch's fused kernel, which updates every tensor of the model in one call: the
+    same update rule as the per-tensor loop, about 30% faster per step for the companion's small
+    MLPs on the CPU (benchmarks/README.md). `params` may be parameters or parameter groups;
+    the fused kernel needs floating-point tensors on one CPU, CUDA or MPS device."""
+    params = list(params)
+    tensors = [p for g in params for p in (g["params"] if isinstance(g, dict) else [g])]
+    fusable = bool(tensors) and all(t.is_floating_point() for t in tensors) and \
+        len({t.device.type for t in tensors}) == 1 and tensors[0].device.type in ("cpu", "cuda", "mps")
+    return torch.optim.Adam(params, lr=lr, fused=fusable or None, **kwargs)
+
+
 _DEVICE = re.compile(r"cpu|mps|cuda(:\d+)?")
 DEVICE_CHOICES = "auto, cpu, cuda, cuda:N or mps"
 

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ..cache import CachedResult, ResultCache
-from ..train import EpochBatches, fit, seed_everything
+from ..train import EpochBatches, adam, fit, seed_everything
 
 CLASSIFIER_LABEL = "FD (classifier features)"
 INCEPTION_LABEL = "FID (Inception-v3 pool features)"
@@ -67,7 +67,7 @@ def train_classifier(config: ClassifierConfig, images, labels, test_images, test
     seed_everything(config.seed)
     model = FeatureClassifier(images[0].numel(), config.hidden, config.features)
     x, y = images[: config.n_train], labels[: config.n_train]
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    opt = adam(model.parameters(), config.lr)
     batches = EpochBatches(len(x), config.batch_size, config.seed)
 
     def step(idx, i):

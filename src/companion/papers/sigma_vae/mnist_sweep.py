@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import time
 from dataclasses import dataclass
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ from ...core.metrics import frechet_distance_of_features, grid_points
 from ...core.nets import image_vae_nets
 from ...core.objectives import reparameterize
 from ...parallel import run_configs
-from ...train import EpochBatches, fit, resolve_device, seed_everything
+from ...train import EpochBatches, adam, fit, resolve_device, seed_everything
 from .method import (
     OBJECTIVES,
     SigmaVAE,
@@ -289,20 +290,28 @@ def classifier_config(config: Config) -> ClassifierConfig:
                             seed=FEATURE_SEED)
 
 
-def feature_function(config: Config, cache: ResultCache, progress: bool = False):
-    """(features(images) -> array, label, note): Inception FID features when asked and
-    available, otherwise the cached classifier's (trained on first use; the note gives its test
-    accuracy). The same extractor serves every seed (`FEATURE_SEED`)."""
+class Features(NamedTuple):
+    """The Fréchet-distance feature extractor of a dataset."""
+
+    fn: Callable          # images -> [N, F] features
+    label: str            # what the tables call the distance
+    note: str             # why the profile's choice was not used ("" when it was)
+    accuracy: float | None  # the classifier's test accuracy (None for Inception)
+
+
+def feature_function(config: Config, cache: ResultCache, progress: bool = False) -> Features:
+    """Inception FID features when asked and available, otherwise the cached classifier's
+    (trained on first use). The same extractor serves every seed (`FEATURE_SEED`)."""
     note = ""
     if config.fd_features == "inception":
         try:
-            return inception_features(), INCEPTION_LABEL, ""
+            return Features(inception_features(), INCEPTION_LABEL, "", None)
         except RuntimeError as err:
-            note = f"{err}; fell back to classifier features. "
+            note = f"{err}; fell back to classifier features."
     x, y = _labelled(config.dataset, "train")
     xt, yt = _labelled(config.dataset, "test")
     clf, accuracy = train_classifier(classifier_config(config), x, y, xt, yt, cache, progress)
-    return clf.features, CLASSIFIER_LABEL, note + f"classifier test accuracy {accuracy:.4f}"
+    return Features(clf.features, CLASSIFIER_LABEL, note, accuracy)
 
 
 # ------------------------------------------------------------------------- training one model
@@ -323,7 +332,7 @@ def _optimizer(model: SigmaVAE, config: Config) -> torch.optim.Adam:
     groups = [{"params": nets, "lr": config.lr}]
     if model.variance.log_sigma is not None:
         groups.append({"params": [model.variance.log_sigma], "lr": config.lr_sigma})
-    return torch.optim.Adam(groups)
+    return adam(groups, config.lr)
 
 
 def _fit(model, config, x, epochs, stage, progress):
@@ -435,9 +444,10 @@ def run_one(config: Config, device="auto", cache: ResultCache | None = None,
         else:
             model, history = train_one(config, device, progress)
         train_seconds = time.perf_counter() - start
-        features, fd_label, note = feature_function(config, cache)
-        metrics, arrays = evaluate_one(model, config, features, fd_label)
-        metrics.update(train_seconds=train_seconds, fd_note=note)
+        features = feature_function(config, cache)
+        metrics, arrays = evaluate_one(model, config, features.fn, features.label)
+        metrics.update(train_seconds=train_seconds, fd_note=features.note,
+                       classifier_accuracy=features.accuracy)
         return model, history, metrics, arrays
 
     return cached_run(config.validate(), cache, build_model, train_and_evaluate, Run)
@@ -463,7 +473,7 @@ def run_plan(plan: Plan, device="auto", jobs: int = 1, cache: ResultCache | None
 def real_floor(config: Config, cache: ResultCache | None = None) -> float:
     """Table 2's "real images" column: the Fréchet distance between real training images the
     classifier never saw and the test images (same feature extractor as the models)."""
-    features, _, _ = feature_function(config, cache or ResultCache())
+    features = feature_function(config, cache or ResultCache()).fn
     x = images(config.dataset, "train")
     start = min(config.n_train, 10_000)
     held_out = x[start: start + config.fd_samples]

@@ -46,7 +46,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from torchvision.utils import make_grid
 
-from ...claims import Claim, Coverage, Diagnostic, decide, paired_comparison
+from ...claims import Claim, Coverage, Diagnostic, decide, paired_comparison, per_model_verdict
 from ...tables import DATASET_LABELS, format_mean_std, mean_std
 from .mnist_sweep import Plan, label
 from .reported import SIGMA_VAE_LEARNED_SIGMA2, SIGMA_VAE_TABLE1_KL, SIGMA_VAE_TABLE2, SIGMA_VAE_TABLE3
@@ -201,13 +201,14 @@ def kl_null_floor(config, seeds=NULL_SEEDS) -> NullFloor:
     from ...core.aggregate_posterior import fit_gmm, kl_to_standard_normal
 
     values, stds = [], []
+    n = config.n_train
     for s in seeds:
-        z = torch.randn(config.n_train, config.zdim, generator=torch.Generator().manual_seed(s))
+        z = torch.randn(n, config.zdim, generator=torch.Generator().manual_seed(s))
         q = fit_gmm(z, config.gmm_components, seed=s)
         kl, std = kl_to_standard_normal(q, config.kl_samples, config.kl_repeats, seed=s)
         values.append(kl)
         stds.append(0.0 if np.isnan(std) else std)
-    return NullFloor(tuple(values), tuple(stds), config.n_train, config.gmm_components)
+    return NullFloor(tuple(values), tuple(stds), n, config.gmm_components)
 
 
 def _table1_runs(plan: Plan, runs) -> dict:
@@ -563,34 +564,6 @@ def _between_methods(a: dict, b: dict, direction: str, what: str, unit: str = ""
                         f"{'ahead of' if gaps[closest] > 0 else 'behind'} the closest method, {closest}, in {what}")
 
 
-def _within_model(pairs: dict, direction: str, tolerance: float, tolerance_text: str,
-                  fmt: str = "{:+.1f}") -> tuple[bool | None, str, str]:
-    """One comparison per model between two evaluations of the same networks: name -> (a seed
-    values, b seed values); "less" claims a < b. A model with three or more seeds: a paired test.
-    Fewer: |a - b| must exceed `tolerance` (the evaluation's own noise) on the claimed side. PASS
-    when every model supports the claim, FAIL when one contradicts it, otherwise NOT TESTED."""
-    sign = -1 if direction == "less" else 1
-    texts, support, against, undecided = [], [], [], []
-    for k, (a, b) in pairs.items():
-        if len(a) >= 3:
-            r = paired_comparison(a, b, direction)
-            texts.append(f"{k}: {r}")
-            ok, bad = r.supports, (r.low > 0 if direction == "less" else r.high < 0)
-            why = f"{k}'s interval includes 0 (within the seed-to-seed spread)"
-        else:
-            g = sign * (float(np.mean(a)) - float(np.mean(b)))
-            texts.append(f"{k} " + fmt.format(g))
-            ok, bad = g > tolerance, g < -tolerance
-            why = f"{k}'s gap is within {tolerance_text}"
-        (support if ok else against if bad else undecided).append(why)
-    text = "; ".join(texts) if any(len(a) >= 3 for a, _ in pairs.values()) else ", ".join(texts)
-    if against:
-        return False, text, ""
-    if undecided:
-        return None, text, "; ".join(undecided)
-    return True, text, ""
-
-
 def _pixel_claim(plan: Plan, runs, ds: str, t: dict, spread_ds: str | None) -> Claim:
     """Table 3's "per-pixel variance gives a further large gain", decided twice: on the same
     stage-2 networks (per-pixel variance against the best single σ², post hoc) and against the
@@ -598,7 +571,7 @@ def _pixel_claim(plan: Plan, runs, ds: str, t: dict, spread_ds: str | None) -> C
     (range) of the 'dataset σ²' IWAE measured on `spread_ds`."""
     name = DATASET_LABELS[ds]
     pix = t["pixel σ²"]
-    same, same_text, same_why = _within_model(
+    same, same_text, same_why = per_model_verdict(
         {"pixel σ²": (_values(runs, pix, "elbo"), _values(runs, pix, "elbo_posthoc"))}, "greater", 0.0, "zero")
     iw_pix, iw_ds = _stat(runs, pix, "iwae_prior")[0], _stat(runs, t["dataset σ²"], "iwae_prior")[0]
     text = f"same stage-2 networks, per-pixel − best global σ²: {same_text} nats of test ELBO"
@@ -714,7 +687,7 @@ def claims(plan: Plan, runs, sweep: pd.DataFrame, null: NullFloor, floors: dict)
     if sweep_ds in floors:
         pairs = {(f"σ²={r['σ²']:g}" if not r.learned else r.model): ([r["FD q̂ samples"]], [r["FD prior samples"]])
                  for _, r in sweep.iterrows()}
-        passed, text, why = _within_model(pairs, "less", floors[sweep_ds],
+        passed, text, why = per_model_verdict(pairs, "less", floors[sweep_ds],
                                           f"the real-vs-real Fréchet distance ({floors[sweep_ds]:.2f})")
     else:
         passed, text, why = None, "", "no real-vs-real floor was computed for the sweep's dataset"
@@ -781,7 +754,7 @@ def claims(plan: Plan, runs, sweep: pd.DataFrame, null: NullFloor, floors: dict)
         if floor is None:
             passed, text, why = None, "", "no real-vs-real floor was computed for this dataset"
         else:
-            passed, text, why = _within_model({k: (v[1], v[0]) for k, v in pairs.items()}, "greater", floor,
+            passed, text, why = per_model_verdict({k: (v[1], v[0]) for k, v in pairs.items()}, "greater", floor,
                                               f"the real-vs-real FD ({floor:.2f})")
         out.append(Claim(f"Fig. 2(a) ({name}): samples from q̂ beat samples from the prior for every method",
                          "blue below orange for all 4 methods", "FD(prior) − FD(q̂): " + text, passed,
@@ -894,7 +867,7 @@ def diagnostics(plan: Plan, runs, sweep: pd.DataFrame, floors: dict) -> list[Dia
         out.append(Diagnostic(f"the Fréchet distance tells real from generated images ({DATASET_LABELS[ds]})",
                               f"real vs real {floors[ds]:.2f}; best model {best:.2f}", "real < every model",
                               bool(floors[ds] < best)))
-    notes = sorted({n.split(". ")[0] for r in runs.values() if "fell back" in (n := r.metrics.get("fd_note") or "")})
+    notes = fallback_notes(runs)
     out.append(Diagnostic("the Fréchet features are the ones the profile asked for", "; ".join(notes) or "yes",
                           "no fallback", not notes))
     for ds, acc in classifier_accuracies(runs).items():
@@ -904,14 +877,19 @@ def diagnostics(plan: Plan, runs, sweep: pd.DataFrame, floors: dict) -> list[Dia
     return out
 
 
+def fallback_notes(runs) -> list[str]:
+    """Why the profile's Fréchet features were not used, once per distinct reason."""
+    notes = (r.metrics.get("fd_note") or "" for r in runs.values())
+    return sorted({n.split("; fell back")[0] for n in notes if "fell back" in n})
+
+
 def classifier_accuracies(runs) -> dict:
     """dataset -> the test accuracy of the feature classifier, as the runs recorded it (the
     classifier features only; none for Inception)."""
     out = {}
     for c, r in runs.items():
-        note = r.metrics.get("fd_note") or ""
-        if "classifier test accuracy" in note:
-            out.setdefault(c.dataset, float(note.rsplit(" ", 1)[-1]))
+        if r.metrics.get("classifier_accuracy") is not None:
+            out.setdefault(c.dataset, float(r.metrics["classifier_accuracy"]))
     return out
 
 

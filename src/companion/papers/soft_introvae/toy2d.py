@@ -29,7 +29,7 @@ from ...core.metrics import (
 )
 from ...core.nets import VAE, MLPDecoder, MLPEncoder
 from ...parallel import run_configs
-from ...train import fit, resolve_device, seed_everything
+from ...train import adam, fit, resolve_device, seed_everything
 from .method import GAMMA_R, Optimizers, introvae_step, soft_introvae_step, vae_step
 from .reported import METHODS_2D, SOFT_INTROVAE_TABLE5
 
@@ -257,8 +257,8 @@ def train_one(config: Config, device="auto", progress: bool = True) -> tuple[VAE
     device = resolve_device(device)
     seed_everything(config.seed)
     model = build_model(config).to(device)
-    opt = Optimizers(torch.optim.Adam(model.encoder.parameters(), lr=config.lr),
-                     torch.optim.Adam(model.decoder.parameters(), lr=config.lr))
+    opt = Optimizers(adam(model.encoder.parameters(), config.lr),
+                     adam(model.decoder.parameters(), config.lr))
     scheds = [torch.optim.lr_scheduler.MultiStepLR(o, list(config.milestones), config.lr_gamma)
               for o in opt]
     gen = torch.Generator(device=device).manual_seed(config.seed)
