@@ -283,25 +283,27 @@ show_claims(claims, out)
 #
 # Measured when this notebook was committed (quick profile, CPU kernels pinned to AVX2, seeds as above):
 #
-# * **Fig. 2(a) — PASS.** The VAE leaves 36.8 % of its samples off the support (they bridge the modes along an octagon), S-IntroVAE 7.5 %, and
-#   S-IntroVAE covers all 8 modes. One seed: the gap (0.29) is seven times S-IntroVAE's seed-to-seed spread measured for this profile (0.04).
+# * **Fig. 2(a) — PASS.** The VAE leaves 36.8 % of its samples off the support (they bridge the modes along an octagon), S-IntroVAE 5.4 %, and
+#   S-IntroVAE covers all 8 modes. One seed: the gap (0.31) is seven times S-IntroVAE's seed-to-seed spread measured for this profile (0.04).
 # * **Fig. 2(b) — PASS.** The VAE puts 0.0095 of its exp(ELBO) mass on the support, barely more than a flat density (0.0079): its likelihood hardly
-#   knows where the data are. S-IntroVAE puts 0.395 there, 42× the VAE's. Its density is a sharp ring through the 8 modes with peaks on them,
-#   not yet 8 separate peaks, so 60 % of its mass still lies off the support after 5000 iterations.
+#   knows where the data are. S-IntroVAE puts 0.312 there, 33× the VAE's. Its density is a sharp ring through the 8 modes with peaks on them,
+#   not yet 8 separate peaks, so 69 % of its mass still lies off the support after 5000 iterations.
 # * **Fig. 21 — FAIL.** The VAE collapses as the paper says: its real-data KL ends at 0.001 nats and its samples form one short stroke at the
-#   centre, none on the support. S-IntroVAE's posterior does not collapse (its KL rises from 0.0005 to 0.75 nats once the warm-up ends at
-#   iteration 500), but after these 2000 iterations its samples form a ring through the modes: 88 % of them lie off the support and only 1 of
+#   centre, none on the support. S-IntroVAE's posterior does not collapse (its KL rises from 0.0005 to 0.80 nats once the warm-up ends at
+#   iteration 500), but after these 2000 iterations its samples form a ring through the modes: 95 % of them lie off the support and none of
 #   the 8 modes gets its share. The paper's Fig. 21 shows S-IntroVAE's samples on the modes; this run does not reproduce that part. (When the
 #   quick profile was designed, S-IntroVAE with the Table 5 betas went through such a ring for its first ~2000 iterations before settling on the
 #   modes; whether longer training does the same in this setting is not tested here.)
-# * **Fig. 3 — NOT TESTED.** After 2000 iterations neither method has learned the data well. IntroVAE's KL is 168, 220, 195 and 220 at
-#   m = 1, 2, 5 and 10 — at its ceiling (220.1, no sample on the data) for m = 2 and 10, where it has not learned — and S-IntroVAE's is 178 on
-#   seed 0 and 91 on seed 1. On the seed both share, S-IntroVAE is slightly *above* IntroVAE at m = 1 (KL 178 vs 168, JSD 88.3 vs 86.1) and
-#   below it at m = 5 (178 vs 195), but its two seeds differ by 87, more than any gap between the methods: one seed cannot decide. The paper's
-#   Fig. 3 uses 30k iterations and 5 seeds (the full profile).
+# * **Fig. 3 — NOT TESTED.** After 2000 iterations neither method has learned the data. IntroVAE's KL is 200, 193, 220 and 220 at
+#   m = 1, 2, 5 and 10 — at its ceiling (220.1, no sample on the data) for m = 5 and 10 — and S-IntroVAE's is 197 on seed 0 and 220.0 on
+#   seed 1, its ceiling too. On the seed both share, S-IntroVAE's JSD is *above* IntroVAE's at m = 1 (95.1 vs 83.8, more than S-IntroVAE's
+#   range over its seeds, 6.9): read alone, a contradiction of the figure. But S-IntroVAE has not learned on seed 1, so the comparison is of
+#   two models that put (almost) no samples where the data are, and the claim is not tested. The paper's Fig. 3 uses 30k iterations and
+#   5 seeds (the full profile). (The run committed before the fused optimiser — the same update, other rounding — had S-IntroVAE at 178 and
+#   91 and IntroVAE below its ceiling at m = 1 and 5: these 2000-iteration runs are chaotic.)
 # * **Table 2 — NOT TESTED** (one seed: a paired test needs three). The numbers are printed above beside the paper's. With the paper's
-#   8-Gaussian betas (m = 1), IntroVAE here covers 4 of the 8 modes after 5000 iterations (batch 256) and scores KL 96.7, against the paper's
-#   2.53 ± 1.07 with these betas.
+#   8-Gaussian betas (m = 1), IntroVAE here covers none of the 8 modes after 5000 iterations (batch 256; 90 % of its samples off the
+#   support) and scores KL 119, against the paper's 2.53 ± 1.07 with these betas.
 # * **IntroVAE at the paper's budget** (the table after Table 2, one seed, measured outside this notebook): 30k iterations at batch 512 do not
 #   close the gap. The KL falls to 51 by 12.5k iterations and ends at 73.9 (JSD 26.4) with 4 of the 8 modes covered and 12 % of the samples off
 #   the support; after the LR steps at 10k and 15k it barely moves. So the quick budget is not the cause. Nor is the one open choice of the

@@ -11,8 +11,9 @@ import pytest
 from companion.papers.dpvae import pockets_leaks as pl
 from companion.papers.dpvae import pockets_leaks_report as report
 
-MOONS = dict(skl=0.30, lp_distance=0.060, random_distance=0.030, hp_distance=0.015, q_distance=0.015, nll=0.8)
-MNIST = dict(fd=40.0, fd_lp=60.0, skl=1.0, nll=150.0)
+MOONS = dict(skl=0.30, lp_distance=0.060, random_distance=0.030, hp_distance=0.015, q_distance=0.015, nll=0.8,
+             kl_mean=3.0)
+MNIST = dict(fd=40.0, fd_lp=60.0, skl=1.0, nll=150.0, kl_mean=3.0)
 
 
 def fake_runs(plan, dp_factor=0.5, jitter=0.02, q_distance=0.015, leak_gap=1.0, mnist_spread=0.01):
@@ -62,6 +63,28 @@ def test_moons_claims_are_not_tested_when_a_model_has_not_learned(plan):
     claims = report.claims(plan, fake_runs(plan, q_distance=0.2))
     moons = [c for c in claims if "MNIST" not in c.claim and "hyperparameters" not in c.claim]
     assert moons and all(c.verdict == "NOT TESTED" and "not learned the moons" in c.reason for c in moons)
+
+
+def test_a_collapsed_or_saturated_pair_makes_the_mnist_claims_not_tested(plan):
+    runs = fake_runs(plan)
+    for c, r in runs.items():
+        if c.dataset == "mnist" and c.regularizer == "info":
+            r.metrics["kl_mean"] = 0.0
+        if c.dataset == "mnist" and c.regularizer == "beta_h" and not c.decoupled:
+            r.metrics["skl"] = -0.04
+    claims = {c.claim: c for c in report.claims(plan, runs) if "MNIST" in c.claim}
+    assert all(c.verdict == "NOT TESTED" and "posterior collapse in InfoVAE" in c.reason for c in claims.values())
+    skl = next(c for k, c in claims.items() if "sKL" in k)
+    assert "β-VAE-H's q(z) already matches the prior" in skl.reason
+    diag = {d.check: d.status for d in report.diagnostics(plan, runs)}
+    assert diag["every model uses its latent (held-out KL term, no posterior collapse)"] == "WARN"
+    # a contradiction on the models that did learn still fails
+    worse = fake_runs(plan, dp_factor=1.6)
+    for c, r in worse.items():
+        if c.dataset == "mnist" and c.regularizer == "info":
+            r.metrics["kl_mean"] = 0.0
+    fd = next(c for c in report.claims(plan, worse) if c.claim.startswith("Table 1 (MNIST): FD of random"))
+    assert fd.verdict == "FAIL"
 
 
 def test_mnist_without_a_second_seed_is_not_tested():
