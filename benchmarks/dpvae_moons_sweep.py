@@ -17,29 +17,19 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import platform
 import subprocess
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+from machine import cpu_name
 
 from companion.cache import ResultCache
 from companion.papers.dpvae import pockets_leaks as pl
 from companion.parallel import run_configs
 
 METRICS = ("lp_distance", "random_distance", "skl", "q_distance")
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

@@ -20,28 +20,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import platform
 import subprocess
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
+from machine import cpu_name
 
 from companion.core.data import sample_toy
 from companion.papers.soft_introvae.method import Optimizers
 from companion.papers.soft_introvae.toy2d import Config, _step_function, build_model, evaluate_one, table5_config
 from companion.train import adam, fit, seed_everything
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

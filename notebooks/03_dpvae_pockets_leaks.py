@@ -61,6 +61,7 @@ jobs = None            # parallel training processes (one torch thread each); No
 smoke = False          # True: the profile's every dataset, model and evaluation at tiny sizes (checks the code runs; numbers meaningless)
 
 # %%
+import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -74,6 +75,7 @@ from companion.plots import save_figure, save_table, use_style
 from companion.tables import run_times, run_times_line
 
 use_style()
+plt.rcParams["figure.dpi"] = 60  # inline images small enough for the repository; saved files keep 150 dpi
 pd.set_option("display.max_colwidth", 120)
 plan = pl.make_plan(profile, datasets=datasets, regularizers=regularizers, seeds=seeds, overrides=overrides, smoke=smoke)
 out = check_output_dir(output_dir or figures_dir("03_dpvae_pockets_leaks", profile, smoke))
