@@ -49,6 +49,8 @@ def test_decoupled_kl_is_log_q_minus_log_prior_at_the_draw():
     expected = neg_entropy - flow.log_prob(z)
     torch.testing.assert_close(ob.kl_decoupled(mu, logvar, z, flow), expected, rtol=1e-5, atol=1e-5)
     assert (ob.kl_decoupled(mu, logvar, z, flow) - ob.kl_decoupled(mu, logvar, z, CouplingFlow(2))).abs().max() > 0.01
+    # the same KL from a log-prior computed once (the beta-TCVAE path)
+    torch.testing.assert_close(ob.kl_from_log_prior(logvar, flow.log_prob(z)), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_decoupled_kl_with_the_identity_flow_is_the_standard_kl_in_expectation():
@@ -192,6 +194,26 @@ def test_the_authors_mnist_nets_have_their_shapes():
     assert mu.shape == logvar.shape == (7, 5)
     assert dec(mu).shape == (7, 1, 28, 28)
     assert enc.net[9].in_features == 512  # 32 channels x 4 x 4 [C]
+
+
+def test_the_authors_svhn_and_celeba_nets_have_their_shapes():
+    from companion.papers.dpvae.model import CelebaConvDecoder, CelebaConvEncoder, SvhnConvDecoder, SvhnConvEncoder
+
+    enc, dec = SvhnConvEncoder(32), SvhnConvDecoder(32)
+    mu, logvar = enc(torch.rand(3, 3, 32, 32))
+    assert mu.shape == logvar.shape == (3, 32) and dec(mu).shape == (3, 3, 32, 32)
+    assert sum(isinstance(m, torch.nn.Conv2d) for m in enc.modules()) == 8  # eight convs [C]
+    assert enc.net[-1].in_features == 512                                   # 32 channels x 4 x 4 [C]
+    enc, dec = CelebaConvEncoder(16), CelebaConvDecoder(16)
+    mu, logvar = enc(torch.rand(2, 3, 64, 64))
+    assert mu.shape == (2, 16) and dec(mu).shape == (2, 3, 64, 64)
+    assert enc.net[-1].in_features == 256 * 4                              # 256 x 2 x 2 [C]
+    slopes = {m.negative_slope for m in enc.modules() if isinstance(m, torch.nn.LeakyReLU)}
+    assert slopes == {0.2}                                                  # not the authors' slope-1 bug
+    # one training step through the generic update, with the decoupled prior
+    model = DecoupledVAE(SvhnConvEncoder(4), SvhnConvDecoder(4), 4, "gaussian", 0.1, CouplingFlow(4))
+    step = make_step(model, "beta_h", {"beta": 2.0}, torch.optim.Adam(model.parameters(), 1e-3), 10)
+    assert math.isfinite(float(step(torch.rand(4, 3, 32, 32), 0)["loss"]))
 
 
 @pytest.mark.parametrize("reg", ob.REGULARIZERS)

@@ -125,3 +125,46 @@ def test_load_dataset_reads_every_offline_dataset_in_one_format(offline_data):
         assert x.shape == (50, *shape) and y.shape == (50,) and 0 <= x.min() and x.max() <= 1
     with pytest.raises(ValueError, match="unknown image dataset"):
         load_dataset("celeba", root=offline_data)
+
+
+def _fake_celeba(root, n=5):
+    """A CelebA folder in torchvision's layout: 178 x 218 JPEGs whose crop box is a known colour."""
+    import numpy as np
+    from PIL import Image
+
+    folder = root / "celeba"
+    (folder / "img_align_celeba").mkdir(parents=True)
+    lines = []
+    for i in range(n):
+        pixels = np.zeros((218, 178, 3), np.uint8)            # black outside the crop box
+        pixels[40:188, 15:163] = (200, 100, 20 * i)            # the 148 x 148 box at (top 40, left 15)
+        Image.fromarray(pixels).save(folder / "img_align_celeba" / f"{i + 1:06d}.jpg", quality=100)
+        lines.append(f"{i + 1:06d}.jpg {0 if i < 3 else 2}")
+    (folder / "list_eval_partition.txt").write_text("\n".join(lines) + "\n")
+
+
+def test_celeba_reads_the_partition_crops_the_face_box_and_resizes(tmp_path):
+    from companion.core.data import load_celeba, load_dataset
+
+    _fake_celeba(tmp_path)
+    x = load_celeba("train", root=tmp_path, size=32)
+    assert x.shape == (3, 3, 32, 32) and x.dtype == torch.float32
+    # only the box survives the crop: every pixel has the box's colour (JPEG rounding aside)
+    torch.testing.assert_close(x[2].mean((1, 2)), torch.tensor([200, 100, 40]) / 255.0, atol=0.02, rtol=0)
+    assert x[:, 0].min() > 0.7                                  # no black border came in
+    test, labels = load_dataset("celeba", "test", root=tmp_path)
+    assert test.shape == (2, 3, 64, 64) and (labels == -1).all()
+    assert load_celeba("train", root=tmp_path, limit=2).shape[0] == 2
+    with pytest.raises(ValueError, match="unknown CelebA split"):
+        load_celeba("dev", root=tmp_path)
+
+
+def test_missing_celeba_says_where_the_files_go(tmp_path, monkeypatch):
+    from companion.core.data import load_celeba
+
+    monkeypatch.setenv("COMPANION_DOWNLOAD", "0")
+    with pytest.raises(DatasetMissing) as err:
+        load_celeba("train", root=tmp_path)
+    text = str(err.value)
+    assert str(tmp_path / "celeba" / "img_align_celeba") in text and "list_eval_partition.txt" in text
+    assert "COMPANION_DOWNLOAD=0 is set" in text

@@ -1,5 +1,5 @@
 """Datasets: the four 2D toy densities of Soft-IntroVAE (spec soft_introvae §2.1) and the image
-datasets (MNIST, Fashion-MNIST, CIFAR-10, SVHN).
+datasets (MNIST, Fashion-MNIST, CIFAR-10, SVHN, and CelebA cropped to 64 x 64).
 
 Toy recipes are the official code's [C]; the paper only names the datasets. Fresh samples are
 drawn for every batch, so there is no fixed training set. Sampling is done with torch on the
@@ -135,7 +135,7 @@ _TORCHVISION = {"mnist": ("MNIST", ""), "fashion-mnist": ("FashionMNIST", ""),
 _GREY = ("mnist", "fashion-mnist")
 #: Image-folder datasets: name -> folder under the data root with `<split>/<class>/*.png`.
 IMAGE_FOLDERS = {"cifar10": "cifar10_png", "svhn": "svhn_png"}
-IMAGE_DATASETS = ("mnist", "fashion-mnist", "cifar10", "svhn")
+IMAGE_DATASETS = ("mnist", "fashion-mnist", "cifar10", "svhn", "celeba")
 
 
 def _archives(cls, root: Path, split: str) -> tuple[Path, list[tuple[str, str]]]:
@@ -273,6 +273,72 @@ def _torchvision_rgb(name: str, split: str, root: Path, download: bool | None = 
     return data.float().div_(255.0).contiguous(), labels
 
 
+#: CelebA's face crop: the 148 x 148 box with its top-left corner at (top 40, left 15) of the
+#: 178 x 218 aligned images, then resized [selfVAE and dpVAE authors' code].
+CELEBA_CROP = (40, 15, 148, 148)
+#: list_eval_partition.txt's split numbers
+CELEBA_SPLITS = {"train": 0, "valid": 1, "test": 2}
+
+
+def celeba_partition(folder: Path, split: str) -> list[str]:
+    """The image file names of `split` listed in `<folder>/list_eval_partition.txt`."""
+    if split not in CELEBA_SPLITS:
+        raise ValueError(f"unknown CelebA split {split!r}; choose one of {', '.join(CELEBA_SPLITS)}")
+    wanted = str(CELEBA_SPLITS[split])
+    lines = (folder / "list_eval_partition.txt").read_text().split("\n")
+    return [name for name, part in (ln.split() for ln in lines if ln.strip()) if part == wanted]
+
+
+def load_celeba(split: str = "train", root: str | Path | None = None, size: int = 64,
+                limit: int | None = None, download: bool | None = None) -> torch.Tensor:
+    """CelebA's aligned faces, cropped (`CELEBA_CROP`) and resized to size x size, as float32 in
+    [0, 1], [N, 3, size, size], in the order of the official partition file.
+
+    Reads torchvision's layout `<root>/celeba/img_align_celeba/*.jpg` with
+    `<root>/celeba/list_eval_partition.txt`; when they are absent and downloads are allowed,
+    torchvision fetches them (from Google Drive, which rate-limits), otherwise DatasetMissing
+    says what to put where. 202,599 JPEGs decode in a few minutes on one core; `limit` keeps the
+    first N of the split.
+    """
+    import numpy as np
+    from PIL import Image
+
+    root = Path(root) if root is not None else data_root()
+    folder = root / "celeba"
+    images, listing = folder / "img_align_celeba", folder / "list_eval_partition.txt"
+    if not (images.is_dir() and listing.exists()):
+        allowed = downloads_enabled() if download is None else download
+        err = None
+        if allowed:
+            try:
+                from torchvision import datasets
+
+                datasets.CelebA(str(root), split="all", target_type=[], download=True)
+            except (RuntimeError, OSError, HTTPException, ValueError) as e:  # no network, quota, bad file
+                err = e
+        if not (images.is_dir() and listing.exists()):
+            why = (_why_not(download, err) if err is not None or not allowed
+                   else "torchvision's download did not produce them")
+            raise DatasetMissing(
+                f"celeba ({split}) is not in {folder}, and {why}. Expected: {images}/<000001.jpg ...> "
+                f"(the aligned and cropped faces, img_align_celeba.zip unpacked) and {listing}. Get "
+                f"them from the CelebA site (Large-scale CelebFaces Attributes) or with "
+                f"torchvision.datasets.CelebA(root, download=True), or set {DATA_ENV} to a folder that "
+                f"holds celeba/ (the data root now is {root}).")
+    names = celeba_partition(folder, split)[:limit] if limit else celeba_partition(folder, split)
+    if not names:
+        raise DatasetMissing(f"{listing} lists no image of the {split} split")
+    top, left, h, w = CELEBA_CROP
+    resample = Image.Resampling.BILINEAR
+
+    def one(name: str) -> np.ndarray:
+        with Image.open(images / name) as im:
+            return np.asarray(im.convert("RGB").crop((left, top, left + w, top + h)).resize((size, size), resample))
+
+    pixels = np.stack([one(n) for n in names])  # JPEG decoding is per file by nature
+    return torch.from_numpy(pixels).permute(0, 3, 1, 2).float().div_(255.0).contiguous()
+
+
 def load_dataset(name: str, split: str = "test", root: str | Path | None = None,
                  limit: int | None = None, download: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Any image dataset of the companion as (images float32 in [0, 1], [N, C, H, W]; labels).
@@ -280,13 +346,16 @@ def load_dataset(name: str, split: str = "test", root: str | Path | None = None,
     MNIST and Fashion-MNIST come through torchvision. CIFAR-10 and SVHN come from the image-folder
     layout `<root>/<name>_png/<split>/<class>/*.png` when it exists (the offline subsets, or
     images a user put there), otherwise from torchvision (`<root>/cifar10`, `<root>/svhn`),
-    downloaded there when `download` is True, or None and `downloads_enabled()`. `limit` keeps
-    the first N images.
+    downloaded there when `download` is True, or None and `downloads_enabled()`. CelebA comes
+    through `load_celeba` (64 x 64 crops, labels -1). `limit` keeps the first N images.
     """
     if name not in IMAGE_DATASETS:
         raise ValueError(f"unknown image dataset {name!r}; choose one of {', '.join(IMAGE_DATASETS)}")
     root = Path(root) if root is not None else data_root()
-    if name in _GREY:
+    if name == "celeba":  # no class labels: the labels are -1
+        x = load_celeba("valid" if split == "val" else split, root, limit=limit, download=download)
+        y = torch.full((len(x),), -1, dtype=torch.long)
+    elif name in _GREY:
         x, y = load_images(name, split, root, download)
     elif (root / IMAGE_FOLDERS[name] / split).is_dir():
         x, y, _ = load_image_folder(name, split, root, limit)

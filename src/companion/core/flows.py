@@ -54,23 +54,22 @@ class AffineCoupling(nn.Module):
     def __init__(self, mask: torch.Tensor, s_net: nn.Module, t_net: nn.Module):
         super().__init__()
         self.register_buffer("mask", mask.float())
+        self.register_buffer("free", 1.0 - mask.float(), persistent=False)
         self.s_net, self.t_net = s_net, t_net
 
     def _scale_shift(self, kept: torch.Tensor):
-        free = 1.0 - self.mask
-        return self.s_net(kept) * free, self.t_net(kept) * free
+        """s and t, zero on the kept coordinates."""
+        return self.s_net(kept) * self.free, self.t_net(kept) * self.free
 
     def forward(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(y, log|det dy/da| per example)."""
-        kept = a * self.mask
-        s, t = self._scale_shift(kept)
-        y = kept + (1.0 - self.mask) * (a * s.exp() + t)
-        return y, s.flatten(1).sum(1)
+        s, t = self._scale_shift(a * self.mask)
+        # s = t = 0 on the kept coordinates, so a * exp(s) + t leaves them exactly as they are
+        return a * s.exp() + t, s.flatten(1).sum(1)
 
     def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        kept = y * self.mask
-        s, t = self._scale_shift(kept)
-        return kept + (1.0 - self.mask) * ((y - t) * (-s).exp())
+        s, t = self._scale_shift(y * self.mask)
+        return (y - t) * (-s).exp()
 
 
 class CouplingFlow(nn.Module):

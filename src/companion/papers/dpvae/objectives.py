@@ -71,6 +71,13 @@ def kl_term(mu, logvar, z, flow=None) -> torch.Tensor:
     return kl_normal(mu, logvar) if flow is None else kl_decoupled(mu, logvar, z, flow)
 
 
+def kl_from_log_prior(logvar: torch.Tensor, log_p: torch.Tensor) -> torch.Tensor:
+    """`kl_decoupled` from log p_g(z) already computed: -H[q(z|x)] - log p_g(z) at the draw
+    (β-TCVAE needs log p_g(z) itself, so the flow runs once per step, not twice)."""
+    d = logvar.shape[1]
+    return -0.5 * (1 + logvar).sum(1) - 0.5 * d * math.log(2 * math.pi) - log_p
+
+
 def capacity(step: int, c_max: float, steps: int) -> float:
     """beta-VAE-B's target KL C_t = min(C_max, C_max t / T_C), rising linearly [R Burgess et al.]."""
     if steps <= 0:
@@ -141,7 +148,8 @@ def discriminator_loss(disc: nn.Module, z: torch.Tensor, z_perm: torch.Tensor) -
     """1/2 [CE(D(z), 0) + CE(D(z_perm), 1)] on detached codes [R Kim & Mnih]."""
     zeros = torch.zeros(len(z), dtype=torch.long, device=z.device)
     ones = torch.ones(len(z_perm), dtype=torch.long, device=z.device)
-    return 0.5 * (F.cross_entropy(disc(z.detach()), zeros) + F.cross_entropy(disc(z_perm.detach()), ones))
+    logits = disc(torch.cat([z.detach(), z_perm.detach()]))  # one pass: the critic works row by row
+    return 0.5 * (F.cross_entropy(logits[: len(z)], zeros) + F.cross_entropy(logits[len(z):], ones))
 
 
 def regularized_loss(name: str, rec: torch.Tensor, mu, logvar, z, flow, params: dict, step: int = 0,
@@ -153,7 +161,8 @@ def regularized_loss(name: str, rec: torch.Tensor, mu, logvar, z, flow, params: 
     FactorVAE needs `disc`, InfoVAE `prior_draws` (N(0, I) or g^-1 of N(0, I) draws)."""
     if name not in REGULARIZERS:
         raise ValueError(f"unknown regulariser {name!r}; choose one of {', '.join(REGULARIZERS)}")
-    kl = kl_term(mu, logvar, z, flow)
+    log_p = log_prior(z, flow) if name == "beta_tc" else None
+    kl = kl_term(mu, logvar, z, flow) if log_p is None or flow is None else kl_from_log_prior(logvar, log_p)
     logs = {"rec": rec.mean(), "kl": kl.mean()}
     if name == "vae":
         loss = rec + kl
@@ -163,7 +172,7 @@ def regularized_loss(name: str, rec: torch.Tensor, mu, logvar, z, flow, params: 
         c = capacity(step, params["c_max"], params["c_steps"])
         return rec.mean() + params["gamma"] * (kl.mean() - c).abs(), logs
     elif name == "beta_tc":
-        mi, tc, dimkl = beta_tc_terms(z, mu, logvar, dataset_size, log_prior(z, flow))
+        mi, tc, dimkl = beta_tc_terms(z, mu, logvar, dataset_size, log_p)
         logs.update(mi=mi, tc=tc, dimkl=dimkl)
         return rec.mean() + params["alpha"] * mi + params["beta"] * tc + params["gamma"] * dimkl, logs
     elif name == "factor":

@@ -82,16 +82,21 @@ def fallback_notes(runs) -> list[str]:
     return sorted({r.metrics["fd_note"].split("; fell back")[0] for r in runs.values() if r.metrics.get("fd_note")})
 
 
-def table1(frame: pd.DataFrame, fd_name: str = "FD") -> pd.DataFrame:
-    """MNIST column of Table 1: the paper's FID, FID(LP), sKL and NLL beside this run's Fréchet
-    distances (classifier features: not on FID's scale), sKL and NLL (nats per image)."""
-    paper = table1_frame("mnist").set_index("method")
+#: how tables and claims name the image datasets
+DATASET_NAMES = {"mnist": "MNIST", "svhn": "SVHN", "celeba": "CelebA"}
+
+
+def table1(frame: pd.DataFrame, fd_name: str = "FD", dataset: str = "mnist") -> pd.DataFrame:
+    """One dataset's column of Table 1: the paper's FID, FID(LP), sKL and NLL beside this run's
+    Fréchet distances (classifier features: not on FID's scale), sKL and NLL (nats per image)."""
+    paper = table1_frame(dataset).set_index("method")
     rows = []
-    for reg in dict.fromkeys(frame[frame.dataset == "mnist"].regularizer):
+    for reg in dict.fromkeys(frame[frame.dataset == dataset].regularizer):
         for dp in (False, True):
             name = NAMES[reg][int(dp)]
             p = paper.loc[name]
-            cell = lambda key, digits: format_mean_std(*mean_std(_values(frame, "mnist", reg, dp, key)), digits)
+            cell = lambda key, digits: (format_mean_std(*mean_std(_values(frame, dataset, reg, dp, key)), digits)
+                                        if key in frame else "n/a")
             rows.append({"model": name, "paper FID": p.fid, f"{fd_name}": cell("fd", 2),
                          "paper FID(LP)": p.fid_lp, f"{fd_name}(LP)": cell("fd_lp", 2),
                          "paper sKL": p.skl, "sKL": cell("skl", 2), "paper NLL (scale lost)": p.nll,
@@ -231,18 +236,18 @@ def leakage_figure(runs, dataset: str, seed: int = 0):
 def _grid(images, nrow=8):
     import torch
 
-    g = make_grid(torch.as_tensor(images[:nrow * nrow]), nrow=nrow, padding=1, pad_value=1.0)
+    g = make_grid(torch.as_tensor(images[:nrow * nrow]).clamp(0, 1), nrow=nrow, padding=1, pad_value=1.0)
     return g.permute(1, 2, 0).numpy()
 
 
-def samples_figure(runs, seed: int = 0):
-    """Fig. 5 (MNIST half): random and LP samples, each model with and without the decoupled prior."""
-    regs = list(dict.fromkeys(c.regularizer for c in runs if c.dataset == "mnist"))
+def samples_figure(runs, seed: int = 0, dataset: str = "mnist"):
+    """Fig. 5: random and LP samples, each model with and without the decoupled prior."""
+    regs = list(dict.fromkeys(c.regularizer for c in runs if c.dataset == dataset))
     fig, axes = plt.subplots(len(regs), 4, figsize=(12, 3.2 * len(regs)))
     axes = np.atleast_2d(axes)
     for ax, reg in zip(axes, regs):
         for j, (dp, kind) in enumerate([(False, "rand"), (False, "lp"), (True, "rand"), (True, "lp")]):
-            r = _run(runs, "mnist", reg, dp, seed)
+            r = _run(runs, dataset, reg, dp, seed)
             ax[j].imshow(_grid(r.arrays[f"x_{kind}"]), cmap="gray")
             ax[j].set_title(f"{r.config.name}: {'random' if kind == 'rand' else 'LP'} samples", fontsize=9)
             ax[j].axis("off")
@@ -250,23 +255,24 @@ def samples_figure(runs, seed: int = 0):
     return fig
 
 
-def interpolation_figure(runs, seed: int = 0, regularizer: str = "vae"):
+def interpolation_figure(runs, seed: int = 0, regularizer: str = "vae", dataset: str = "mnist"):
     """Fig. 6: one interpolation between two test digits, for the VAE and the dpVAE: the path over
     q(z) (straight for the VAE; for the dpVAE straight in z0 and curved in z) and the decoded images."""
     fig = plt.figure(figsize=(13, 6.4))
     grid = fig.add_gridspec(2, 4, height_ratios=[3, 1])
     for j, dp in enumerate((False, True)):
-        r = _run(runs, "mnist", regularizer, dp, seed)
+        r = _run(runs, dataset, regularizer, dp, seed)
         a = r.arrays
         ax = fig.add_subplot(grid[0, 2 * j])
-        _path_panel(ax, a["z_bank"], a["interp_z"], f"{r.config.name}: path in z")
+        proj = "" if r.config.zdim == 2 else " (first two of its coordinates)"
+        _path_panel(ax, a["z_bank"], a["interp_z"], f"{r.config.name}: path in z{proj}")
         ax0 = fig.add_subplot(grid[0, 2 * j + 1])
         if dp:
             import torch
 
             with torch.no_grad():
                 z0_bank = r.model.flow(torch.as_tensor(a["z_bank"]))[0].numpy()
-            _path_panel(ax0, z0_bank, a["interp_z0"], f"{r.config.name}: path in $z_0$", "z_0")
+            _path_panel(ax0, z0_bank, a["interp_z0"], f"{r.config.name}: path in $z_0${proj}", "z_0")
         else:
             ax0.axis("off")
             ax0.text(0.5, 0.5, "no generation space:\nthe VAE interpolates\nin z", ha="center", va="center",
@@ -275,6 +281,33 @@ def interpolation_figure(runs, seed: int = 0, regularizer: str = "vae"):
         strip.imshow(_grid(a["interp_x"], nrow=len(a["interp_x"])), cmap="gray")
         strip.set_title(f"{r.config.name}: decoded path", fontsize=9)
         strip.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def traversal_figure(runs, dataset: str = "celeba", regularizer: str = "factor", seed: int = 0,
+                     dims: int = 8, steps: int = 9, reach: float = 3.0):
+    """Fig. 8: single-factor traversals of the dpVAE of `regularizer`: from the first training
+    image's code, one coordinate of z at a time moves over ±`reach` posterior-mean standard
+    deviations while the others stay; one row per coordinate, the `dims` most used ones (largest
+    spread of the encodings' means)."""
+    import torch
+
+    r = _run(runs, dataset, regularizer, True, seed)
+    bank = torch.as_tensor(r.arrays["z_bank"])
+    std = bank.std(0)
+    order = std.argsort(descending=True)[:dims]
+    offsets = torch.linspace(-reach, reach, steps)
+    codes = bank[0].repeat(len(order), steps, 1)
+    for row, d in enumerate(order):
+        codes[row, :, d] = bank[0, d] + offsets * std[d]
+    with torch.no_grad():
+        images = r.model.decode(codes.reshape(-1, bank.shape[1])).clamp(0, 1)
+    fig, ax = plt.subplots(figsize=(1.1 * steps, 1.1 * len(order)))
+    ax.imshow(_grid(images.numpy(), nrow=steps))
+    ax.set_title(f"{r.config.name} ({DATASET_NAMES.get(dataset, dataset)}): one coordinate of z per row, "
+                 f"±{reach:g} std", fontsize=9)
+    ax.axis("off")
     fig.tight_layout()
     return fig
 
@@ -323,15 +356,15 @@ def spread(frame: pd.DataFrame, dataset: str, metric: str) -> float | None:
     return max(spreads) if spreads else None
 
 
-def _mnist_verdict(frame, regs, metric, direction="less", digits=2, skip=None):
-    """Single-seed MNIST comparisons against the spread of the VAE pair's two seeds. `skip`:
+def _image_verdict(frame, regs, metric, direction="less", digits=2, skip=None, dataset="mnist"):
+    """Single-seed image-dataset comparisons against the spread of the VAE pair's two seeds. `skip`:
     regulariser -> why its pair cannot be compared (a measured precondition); the claim is then
     NOT TESTED unless another pair contradicts the paper (FAIL)."""
     skip = skip or {}
     kept = [r for r in regs if r not in skip]
-    pairs = {NAMES[r][1]: (_values(frame, "mnist", r, True, metric)[:1], _values(frame, "mnist", r, False, metric)[:1])
+    pairs = {NAMES[r][1]: (_values(frame, dataset, r, True, metric)[:1], _values(frame, dataset, r, False, metric)[:1])
              for r in kept}
-    s = spread(frame, "mnist", metric)
+    s = spread(frame, dataset, metric)
     if s is None:
         return None, _fmt_pairs(pairs, digits), "one seed and no second seed of the VAE pair to measure the spread"
     if pairs:
@@ -415,8 +448,9 @@ def claims(plan: Plan, runs) -> list[Claim]:
                             "especially at low τ", _fmt_pairs(pairs, 2) + f" ({text})", passed, why,
                             "mean leakage score over τ at the 1–50 % quantiles of the VAE's log N(z; 0, I), "
                             f"dpVAE < VAE, paired over {seeds} seeds", _learned(frame, "moons", all_regs)))
-    if "mnist" in plan.datasets():
-        out += _mnist_claims(plan, frame)
+    for ds in plan.datasets():
+        if ds in DATASET_NAMES and ds in set(frame.dataset):
+            out += _image_claims(plan, frame, ds)
     out.append(same_hyperparameters_claim(plan, runs))
     return out
 
@@ -428,40 +462,44 @@ def _decided(claim, paper, run, passed, why, test, precondition) -> Claim:
     return decide(claim, paper, run, bool(passed), test, precondition)
 
 
-def _mnist_claims(plan: Plan, frame) -> list[Claim]:
-    regs = plan.regularizers("mnist")
-    paper = table1_frame("mnist").set_index("method")
-    dead = collapsed(frame, "mnist", regs)
+def _image_claims(plan: Plan, frame, dataset: str = "mnist") -> list[Claim]:
+    """Table 1's claims on one image dataset (one seed per model, against the VAE pair's spread)."""
+    regs = plan.regularizers(dataset)
+    name = DATASET_NAMES[dataset]
+    paper = table1_frame(dataset).set_index("method")
+    frame = frame[frame.dataset == dataset]
+    dead = collapsed(frame, dataset, regs)
     out = []
-    for key, paper_key, what in (("fd", "fid", "FD of random samples"), ("fd_lp", "fid_lp", "FD of LP samples"),
-                                 ("skl", "skl", "sKL")):
+    keys = (("fd", "fid", "FD of random samples"), ("fd_lp", "fid_lp", "FD of LP samples"), ("skl", "skl", "sKL"))
+    for key, paper_key, what in (k for k in keys if k[0] in frame and frame[k[0]].notna().any()):
         skip = dict(dead)
         if key == "skl":
-            skip.update({r: w for r, w in skl_saturated(frame, "mnist", regs).items() if r not in skip})
-        passed, text, why = _mnist_verdict(frame, regs, key, skip=skip)
+            skip.update({r: w for r, w in skl_saturated(frame, dataset, regs).items() if r not in skip})
+        passed, text, why = _image_verdict(frame, regs, key, skip=skip, dataset=dataset)
         paper_text = "; ".join(f"{NAMES[r][1]} {paper.loc[NAMES[r][1], paper_key]} vs "
                                f"{paper.loc[NAMES[r][0], paper_key]}" for r in regs)
-        out.append(_decided(f"Table 1 (MNIST): {what} is lower with the decoupled prior for every regulariser",
+        out.append(_decided(f"Table 1 ({name}): {what} is lower with the decoupled prior for every regulariser",
                             paper_text, text, passed, why, f"{what}, dpVAE < VAE; one seed each, decided against the "
                             "seed-to-seed spread of the VAE pair", (True, "")))
-    gaps = frame.assign(gap=frame.fd_lp - frame.fd) if "fd" in frame else frame
+    gaps = frame.assign(gap=frame.fd_lp - frame.fd) if "fd" in frame and frame.fd.notna().any() else frame
     reg_only = [r for r in regs if r != "vae"]
     if reg_only and "gap" in gaps:
-        passed, text, why = _mnist_verdict(gaps, reg_only, "gap", skip={r: w for r, w in dead.items() if r in reg_only})
+        passed, text, why = _image_verdict(gaps, reg_only, "gap", skip={r: w for r, w in dead.items() if r in reg_only},
+                                           dataset=dataset)
         lp_gap = lambda name: paper.loc[name, "fid_lp"] - paper.loc[name, "fid"]
         paper_text = "; ".join(f"{NAMES[r][1]} {lp_gap(NAMES[r][1]):+.1f} vs {NAMES[r][0]} {lp_gap(NAMES[r][0]):+.1f}"
                                for r in reg_only)
-        out.append(_decided("Table 1 (MNIST): the gap FD(LP) − FD shrinks with the decoupled prior for the regularised "
+        out.append(_decided(f"Table 1 ({name}): the gap FD(LP) − FD shrinks with the decoupled prior for the regularised "
                             "models (no pockets)", paper_text, text, passed, why,
                             "FD(LP) − FD, dpVAE < VAE; one seed, against the VAE pair's seed-to-seed spread",
                             (True, "")))
     better = [r for r in regs if paper.loc[NAMES[r][1], "nll"] < paper.loc[NAMES[r][0], "nll"]]
     if better:
-        passed, text, why = _mnist_verdict(frame, better, "nll", digits=1,
-                                           skip={r: w for r, w in dead.items() if r in better})
+        passed, text, why = _image_verdict(frame, better, "nll", digits=1,
+                                           skip={r: w for r, w in dead.items() if r in better}, dataset=dataset)
         paper_text = "; ".join(f"{NAMES[r][1]} {paper.loc[NAMES[r][1], 'nll']} vs {paper.loc[NAMES[r][0], 'nll']}"
                                for r in better)
-        out.append(_decided("Table 1 (MNIST): the NLL is lower with the decoupled prior where the paper's table says "
+        out.append(_decided(f"Table 1 ({name}): the NLL is lower with the decoupled prior where the paper's table says "
                             "so (not for FactorVAE, and not on every dataset)", paper_text, text, passed, why,
                             "importance-sampled NLL (nats), dpVAE < VAE; one seed, against the VAE pair's spread",
                             (True, "")))
@@ -533,7 +571,8 @@ def diagnostics(plan: Plan, runs) -> list[Diagnostic]:
 def coverage(plan: Plan) -> list[Coverage]:
     q, full = "reproduced (quick)", "reproduced (full profile only)"
     mnist = "mnist" in plan.datasets()
-    celeba = "CelebA is not available offline and needs GPU hours; not in this version"
+    celeba = ("full profile, CelebA 64 × 64 (not among the offline copies: needs the data, "
+              "and GPU hours)")
     return [
         Coverage("Fig. 1", "β-VAE with and without dp on two moons: samples, q(z) with LP, decoded LP", q,
                  "§ Pockets and leaks on two moons"),
@@ -543,20 +582,20 @@ def coverage(plan: Plan) -> list[Coverage]:
                  "§ Pockets and leaks on two moons"),
         Coverage("Fig. 4", "leakage score against τ", q, "two moons, τ at quantiles of the VAE's log N(z)"),
         Coverage("Table 1", "FID, FID(LP), sKL, NLL on MNIST, SVHN, CelebA", q if mnist else full,
-                 "MNIST column beside the paper's (classifier-feature Fréchet distances, not FID); SVHN and CelebA: "
-                 "the paper's numbers are in the reported table, not trained here (SVHN's training split is not "
-                 "offline)"),
+                 "MNIST column beside the paper's (quick: classifier-feature Fréchet distances, not FID); the SVHN "
+                 "and CelebA columns in the full profile (Inception FID; their training data are not offline)"),
         Coverage("Table 2", "the regularisers' hyperparameters", "paper's numbers shown",
                  "lost from the paper's text; the settings table gives the values used with their [C]/[A] tags"),
         Coverage("Fig. 5", "random and LP sample grids", q if mnist else full,
-                 "MNIST half; the CelebA half: " + celeba),
+                 "MNIST half here; the CelebA half: " + celeba),
         Coverage("Fig. 6", "MNIST interpolation, path in z and z0", q if mnist else full, "§ MNIST"),
-        Coverage("Fig. 7", "CelebA interpolations", "out of scope", celeba),
-        Coverage("Fig. 8", "Factor-dpVAE CelebA traversals", "out of scope", celeba),
+        Coverage("Fig. 7", "CelebA interpolations", full, celeba),
+        Coverage("Fig. 8", "Factor-dpVAE CelebA traversals", full, celeba + "; one coordinate of z per row"),
         Coverage("Fig. 9", "coupling-layer architecture", "out of scope",
                  "lost from the text; the flow follows the authors' code (K = 6, width 64), `companion.core.flows`"),
         Coverage("Fig. 10", "VAE architectures", "out of scope",
-                 "lost from the text; two moons and MNIST follow the paper's words and the authors' code"),
+                 "lost from the text; the nets follow the paper's words and the authors' code "
+                 "(`companion.papers.dpvae.model`)"),
     ]
 
 
@@ -603,8 +642,10 @@ def limits(plan: Plan, runs) -> list[str]:
         if len(seeds) < 3:
             out.append("MNIST's regularised models train one seed; their gaps are decided against the spread of the "
                        "VAE pair's two seeds, a rough yardstick (the spread of a regularised model may differ).")
-    out.append("SVHN and CelebA (Table 1's other columns, Figs. 5, 7, 8) are not trained: SVHN's training split and "
-               "CelebA are not available offline, and the paper's budget on them is GPU hours.")
+    if not {"svhn", "celeba"} & set(plan.datasets()):
+        out.append("SVHN and CelebA (Table 1's other columns, Figs. 5, 7, 8) are in the full profile only: SVHN's "
+                   "training split and CelebA are not among the offline copies, and the paper's budget on them is "
+                   "GPU hours.")
     out.append("Table 2 (the regularisers' weights) is lost from the paper's text; the values used are the authors' "
                "code's where it is consistent and the companion's choice elsewhere (settings table), identical with "
                "and without the decoupled prior.")
