@@ -16,7 +16,8 @@ profile), five k4 s2 convs of 32-64-128-256-256 channels to 256 x 2 x 2, and a d
 (slope 0.2 [A]: the authors' `LeakyReLU(True)` again has slope 1).
 
 Likelihoods [A; the paper names none]: two moons, Gaussian with a fixed sigma_x; MNIST,
-Bernoulli (pixels in [0, 1] as targets); SVHN and CelebA, Gaussian with a fixed sigma_x. The same one with and without the decoupled prior.
+Bernoulli (pixels in [0, 1] as targets); SVHN and CelebA, Gaussian with a fixed sigma_x. The same
+one with and without the decoupled prior.
 """
 
 from __future__ import annotations

@@ -197,7 +197,8 @@ FULL = Profile(
         "mnist": Block(dataclasses.replace(MNIST_BASE, nll_k=5000, fd_features="inception"), REGULARIZERS, (0, 1, 2)),
         # [P] the same 100,000 iterations; one seed each (~15-30 GPU-minutes per CelebA model, spec §9.2)
         "svhn": Block(dataclasses.replace(SVHN_BASE, nll_k=5000, fd_features="inception"), REGULARIZERS, (0,), (1,)),
-        "celeba": Block(dataclasses.replace(CELEBA_BASE, nll_k=5000, fd_features="inception"), REGULARIZERS, (0,), (1,)),
+        "celeba": Block(dataclasses.replace(CELEBA_BASE, nll_k=5000, fd_features="inception"), REGULARIZERS,
+                        (0,), (1,)),
     },
     why="the paper's 100,000 iterations on all 60k MNIST images for all six regularisers with and "
         "without the decoupled prior, three seeds; SVHN (latent 32) and CelebA 64 x 64 (latent 32) with one "

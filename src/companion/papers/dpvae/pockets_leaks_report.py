@@ -489,8 +489,8 @@ def _image_claims(plan: Plan, frame, dataset: str = "mnist") -> list[Claim]:
         lp_gap = lambda name: paper.loc[name, "fid_lp"] - paper.loc[name, "fid"]
         paper_text = "; ".join(f"{NAMES[r][1]} {lp_gap(NAMES[r][1]):+.1f} vs {NAMES[r][0]} {lp_gap(NAMES[r][0]):+.1f}"
                                for r in reg_only)
-        out.append(_decided(f"Table 1 ({name}): the gap FD(LP) − FD shrinks with the decoupled prior for the regularised "
-                            "models (no pockets)", paper_text, text, passed, why,
+        out.append(_decided(f"Table 1 ({name}): the gap FD(LP) − FD shrinks with the decoupled prior for the "
+                            "regularised models (no pockets)", paper_text, text, passed, why,
                             "FD(LP) − FD, dpVAE < VAE; one seed, against the VAE pair's seed-to-seed spread",
                             (True, "")))
     better = [r for r in regs if paper.loc[NAMES[r][1], "nll"] < paper.loc[NAMES[r][0], "nll"]]
