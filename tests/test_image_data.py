@@ -124,7 +124,7 @@ def test_load_dataset_reads_every_offline_dataset_in_one_format(offline_data):
         x, y = load_dataset(name, "test", root=offline_data, limit=50)
         assert x.shape == (50, *shape) and y.shape == (50,) and 0 <= x.min() and x.max() <= 1
     with pytest.raises(ValueError, match="unknown image dataset"):
-        load_dataset("celeba", root=offline_data)
+        load_dataset("imagenette", root=offline_data)
 
 
 def _fake_celeba(root, n=5):
