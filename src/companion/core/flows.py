@@ -74,17 +74,24 @@ class AffineCoupling(nn.Module):
 
 class CouplingFlow(nn.Module):
     """g: z -> z0, a stack of affine couplings with alternating half masks [dpVAE code: K = 6,
-    width 64]; `forward` gives (z0, log|det dg/dz|), `inverse` maps z0 back to z."""
+    width 64]; `forward` gives (z0, log|det dg/dz|), `inverse` maps z0 back to z.
 
-    def __init__(self, dim: int, blocks: int = 6, hidden: int = 64, t_last: str = "tanh"):
+    `couplings` replaces the MLP blocks by any couplings (for example convolutional ones with
+    checkerboard masks on a C x H x W latent); `dim` is then the latent's shape."""
+
+    def __init__(self, dim, blocks: int = 6, hidden: int = 64, t_last: str = "tanh",
+                 couplings: list[AffineCoupling] | None = None):
         super().__init__()
-        if blocks <= 0:
+        if couplings is None and blocks <= 0:
             raise ValueError(f"a flow needs at least one block, got {blocks}")
+        if couplings is not None and not couplings:
+            raise ValueError("a flow needs at least one coupling")
         self.dim = dim
-        self.blocks = nn.ModuleList(
+        self.shape = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+        self.blocks = nn.ModuleList(couplings if couplings is not None else (
             AffineCoupling(half_mask(dim, flip=k % 2 == 1), conditioner_mlp(dim, hidden, "tanh"),
                            conditioner_mlp(dim, hidden, t_last))
-            for k in range(blocks))
+            for k in range(blocks)))
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         logdet = z.new_zeros(z.shape[0])
@@ -106,4 +113,4 @@ class CouplingFlow(nn.Module):
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """z = g^{-1}(z0), z0 ~ N(0, I)."""
         device = self.blocks[0].mask.device
-        return self.inverse(torch.randn(n, self.dim, generator=generator, device=device))
+        return self.inverse(torch.randn(n, *self.shape, generator=generator, device=device))
