@@ -7,8 +7,7 @@ import math
 import torch
 
 from companion.core import discretized_logistic as dl
-from companion.papers.selfvae.model import (FlowPriorVAE, SketchSelfVAE, checkerboard, iw_log_likelihood,
-                                            realnvp_prior)
+from companion.papers.selfvae.model import FlowPriorVAE, SketchSelfVAE, checkerboard, iw_log_likelihood, realnvp_prior
 from companion.papers.selfvae.transforms import pencil_sketch
 
 
