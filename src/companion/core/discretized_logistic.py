@@ -73,14 +73,14 @@ def coupled_means(means: torch.Tensor, coeffs: torch.Tensor | None, x: torch.Ten
 def bin_log_prob(x: torch.Tensor, mean: torch.Tensor, log_scale: torch.Tensor) -> torch.Tensor:
     """log P(x) of one logistic component for values x = k/255 (broadcasting), with the edge
     bins taking the tails."""
-    centred = x - mean
     inv_s = torch.exp(-log_scale)
-    upper = inv_s * (centred + HALF_BIN)
-    lower = inv_s * (centred - HALF_BIN)
-    log_cdf_upper = upper - F.softplus(upper)        # log σ(upper)
-    log_sf_lower = -F.softplus(lower)                # log (1 − σ(lower))
+    mid = inv_s * (x - mean)
+    half = inv_s * HALF_BIN
+    upper, lower = mid + half, mid - half
+    sp_upper, sp_lower = F.softplus(upper), F.softplus(lower)
+    log_cdf_upper = upper - sp_upper                 # log σ(upper)
+    log_sf_lower = -sp_lower                         # log (1 − σ(lower))
     mass = torch.sigmoid(upper) - torch.sigmoid(lower)
-    mid = inv_s * centred
     log_density_mid = mid - log_scale - 2.0 * F.softplus(mid) + math.log(2 * HALF_BIN)
     interior = torch.where(mass > UNDERFLOW, torch.log(mass.clamp(min=1e-12)), log_density_mid)
     return torch.where(x < HALF_BIN, log_cdf_upper, torch.where(x > 1.0 - HALF_BIN, log_sf_lower, interior))
