@@ -4,6 +4,7 @@ autograd Jacobian, and a few training steps that lower the loss."""
 
 import math
 
+import pytest
 import torch
 
 from companion.core import discretized_logistic as dl
@@ -90,3 +91,19 @@ def test_a_few_steps_lower_both_losses():
             opt.step()
             losses.append(float(loss.detach()))
         assert all(math.isfinite(v) for v in losses) and losses[-1] < losses[0]
+
+
+def test_the_hierarchical_kl_sum_starts_at_level_one():
+    from companion.papers.selfvae.model import hierarchical_terms
+
+    t = lambda v: torch.tensor([v])
+    level_one = {"log_p_next": t(-10.0), "log_qz": t(-2.0), "log_pz": t(-6.0)}
+    one = hierarchical_terms(t(-5.0), t(-1.0), t(-3.0), [level_one])
+    # Eq. 2 by hand: RE = 5 + 10, KL_u = -1 + 3, KL_z = -2 + 6
+    assert float(one.re) == 15.0 and float(one.kl) == 6.0 and float(one.neg_elbo) == 21.0
+    two = hierarchical_terms(t(-5.0), t(-1.0), t(-3.0), [
+        {"log_p_next": t(-10.0), "log_qz": t(-2.0), "log_pz": t(-6.0)},   # z_1: the KL the printed k = 2 drops
+        {"log_p_next": t(-20.0), "log_qz": t(-1.0), "log_pz": t(-2.0)}])
+    assert float(two.kl) == 2.0 + 4.0 + 1.0 and float(two.re) == 35.0
+    with pytest.raises(ValueError, match="at least one level"):
+        hierarchical_terms(t(0.0), t(0.0), t(0.0), [])

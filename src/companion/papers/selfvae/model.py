@@ -124,6 +124,23 @@ class Terms:
         return self.re + self.kl
 
 
+def hierarchical_terms(log_py1: torch.Tensor, log_qu: torch.Tensor, log_pu: torch.Tensor, levels: list[dict]) -> Terms:
+    """RE and KL of the K-level selfVAE (§2.1) from one draw per latent. `levels[k - 1]` holds,
+    for k = 1..K, "log_p_next" = log p(y_{k+1} | y_k, z_k) (y_{K+1} = x), "log_qz" =
+    log q(z_k | y_{k+1}) and "log_pz" = log p(z_k | y_k, z_{k-1}) (z_0 = u):
+
+        −L = −log p(y_1|u) − Σ_k log p(y_{k+1}|y_k, z_k)
+             + [log q(u|y_1) − log p(u)] + Σ_{k=1}^{K} [log q(z_k) − log p(z_k)].
+
+    The KL sum starts at k = 1: the paper prints k = 2, which drops z_1's KL and, for K = 1, would
+    not give its own Eq. 2."""
+    if not levels:
+        raise ValueError("a selfVAE has at least one level (K >= 1)")
+    re = -log_py1 - sum(level["log_p_next"] for level in levels)
+    kl = (log_qu - log_pu) + sum(level["log_qz"] - level["log_pz"] for level in levels)
+    return Terms(re, kl)
+
+
 class FlowPriorVAE(nn.Module):
     """The baseline: q(z|x), p(x|z) a discretized logistic mixture of `mixtures` components, and a
     RealNVP prior p_λ(z) [P §2.2]."""
@@ -205,8 +222,10 @@ class SketchSelfVAE(nn.Module):
                 "log_qu": gaussian_log_prob(u, mu_u, lv_u), "log_pu": self.prior.log_prob(u)}
 
     def terms(self, x: torch.Tensor, generator=None) -> tuple[Terms, dict]:
+        """The one-level ELBO (Eq. 2) as the K = 1 case of the hierarchical one."""
         p = self.pieces(x, generator)
-        return Terms(-(p["log_px"] + p["log_py"]), (p["log_qz"] - p["log_pz"]) + (p["log_qu"] - p["log_pu"])), p
+        level = {"log_p_next": p["log_px"], "log_qz": p["log_qz"], "log_pz": p["log_pz"]}
+        return hierarchical_terms(p["log_py"], p["log_qu"], p["log_pu"], [level]), p
 
     def log_weights(self, x: torch.Tensor, k: int, generator=None) -> torch.Tensor:
         """[k, B] importance log-weights of log p(x, d(x)) = log p(x) [R]."""
