@@ -107,3 +107,15 @@ def test_the_hierarchical_kl_sum_starts_at_level_one():
     assert float(two.kl) == 2.0 + 4.0 + 1.0 and float(two.re) == 35.0
     with pytest.raises(ValueError, match="at least one level"):
         hierarchical_terms(t(0.0), t(0.0), t(0.0), [])
+
+
+def test_the_nets_take_64_pixel_images_and_reject_other_sizes():
+    torch.manual_seed(0)
+    x = torch.randint(0, 256, (2, 3, 64, 64)).float() / 255
+    model = SketchSelfVAE(sketch, latent_ch=2, mixtures=2, width=8, couplings=2, image_size=64)
+    terms, _ = model.terms(x)
+    assert terms.neg_elbo.shape == (2,) and torch.isfinite(terms.neg_elbo).all()
+    assert model.modes(x)["rs2"].shape == (2, 3, 64, 64)
+    assert FlowPriorVAE(2, 2, 8, 2, image_size=64).sample(1).shape == (1, 3, 64, 64)
+    with pytest.raises(ValueError, match="8 times a power of two"):
+        FlowPriorVAE(image_size=48)

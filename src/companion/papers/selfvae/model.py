@@ -94,16 +94,28 @@ class GaussianHead(nn.Module):
         return mu, F.hardtanh(logvar, -LOGVAR_RANGE, LOGVAR_RANGE)
 
 
-def encoder(in_ch: int, latent_ch: int, width: int = 64) -> nn.Sequential:
-    """Conv3x3(32) -> Conv4x4 s2 (width) -> Conv4x4 s2 (width) -> Conv1x1 (2 C): 32 -> 8 [Q]."""
-    return nn.Sequential(nn.Conv2d(in_ch, 32, 3, padding=1), nn.ELU(), nn.Conv2d(32, width, 4, 2, 1), nn.ELU(),
-                         nn.Conv2d(width, width, 4, 2, 1), nn.ELU(), nn.Conv2d(width, 2 * latent_ch, 1))
+def _stages(image_size: int) -> int:
+    """Stride-2 stages from image_size down to the 8 x 8 latent (32: 2, 64: 3)."""
+    stages = int(round(math.log2(image_size / 8)))
+    if image_size < 16 or 8 * 2**stages != image_size:
+        raise ValueError(f"image size must be 8 times a power of two (16, 32, 64, ...), got {image_size}")
+    return stages
 
 
-def decoder(latent_ch: int, out_ch: int, width: int = 64, last: bool = True) -> nn.Sequential:
-    """Conv3x3(width) -> ConvT4x4 s2 (width) -> ConvT4x4 s2 (32) [-> Conv1x1 (out)]: 8 -> 32 [Q]."""
-    layers = [nn.Conv2d(latent_ch, width, 3, padding=1), nn.ELU(), nn.ConvTranspose2d(width, width, 4, 2, 1),
-              nn.ELU(), nn.ConvTranspose2d(width, 32, 4, 2, 1), nn.ELU()]
+def encoder(in_ch: int, latent_ch: int, width: int = 64, image_size: int = 32) -> nn.Sequential:
+    """Conv3x3(32), then Conv4x4 s2 (width) per stage, then Conv1x1 (2 C): image_size -> 8 [Q]."""
+    layers, c = [nn.Conv2d(in_ch, 32, 3, padding=1), nn.ELU()], 32
+    for _ in range(_stages(image_size)):
+        layers += [nn.Conv2d(c, width, 4, 2, 1), nn.ELU()]
+        c = width
+    return nn.Sequential(*layers, nn.Conv2d(c, 2 * latent_ch, 1))
+
+
+def decoder(latent_ch: int, out_ch: int, width: int = 64, last: bool = True, image_size: int = 32) -> nn.Sequential:
+    """Conv3x3(width), then ConvT4x4 s2 per stage (the last to 32 channels) [-> Conv1x1 (out)]: 8 -> image_size [Q]."""
+    layers, stages = [nn.Conv2d(latent_ch, width, 3, padding=1), nn.ELU()], _stages(image_size)
+    for k in range(stages):
+        layers += [nn.ConvTranspose2d(width, 32 if k == stages - 1 else width, 4, 2, 1), nn.ELU()]
     return nn.Sequential(*layers, nn.Conv2d(32, out_ch, 1)) if last else nn.Sequential(*layers)
 
 
@@ -145,11 +157,12 @@ class FlowPriorVAE(nn.Module):
     """The baseline: q(z|x), p(x|z) a discretized logistic mixture of `mixtures` components, and a
     RealNVP prior p_λ(z) [P §2.2]."""
 
-    def __init__(self, latent_ch: int = 4, mixtures: int = 5, width: int = 64, couplings: int = 4):
+    def __init__(self, latent_ch: int = 4, mixtures: int = 5, width: int = 64, couplings: int = 4,
+                 image_size: int = 32):
         super().__init__()
         self.latent_shape = (latent_ch, 8, 8)
-        self.q_z = GaussianHead(encoder(3, latent_ch, width))
-        self.p_x = decoder(latent_ch, dl.channels_needed(mixtures, 3), width)
+        self.q_z = GaussianHead(encoder(3, latent_ch, width, image_size))
+        self.p_x = decoder(latent_ch, dl.channels_needed(mixtures, 3), width, image_size=image_size)
         self.prior = realnvp_prior(self.latent_shape, couplings, width)
 
     def terms(self, x: torch.Tensor, generator=None) -> tuple[Terms, dict]:
@@ -180,20 +193,23 @@ class SketchSelfVAE(nn.Module):
     """The selfVAE with y = d(x) a 1-channel 8-bit sketch: q(u|y), p(y|u), q(z|x), p(z|y,u),
     p(x|y,z), and a RealNVP prior p_λ(u) [P §2]. `sketch` maps x in [0, 1] to y in {k/255}."""
 
-    def __init__(self, sketch, latent_ch: int = 4, mixtures: int = 5, width: int = 64, couplings: int = 4):
+    def __init__(self, sketch, latent_ch: int = 4, mixtures: int = 5, width: int = 64, couplings: int = 4,
+                 image_size: int = 32):
         super().__init__()
         self.sketch = sketch
         self.latent_shape = (latent_ch, 8, 8)
-        self.q_u = GaussianHead(encoder(1, latent_ch, width))
-        self.p_y = decoder(latent_ch, dl.channels_needed(mixtures, 1), width)
-        self.q_z = GaussianHead(encoder(3, latent_ch, width))
-        y_branch = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ELU(), nn.Conv2d(32, 32, 4, 2, 1), nn.ELU(),
-                                 nn.Conv2d(32, 32, 4, 2, 1), nn.ELU())
+        self.q_u = GaussianHead(encoder(1, latent_ch, width, image_size))
+        self.p_y = decoder(latent_ch, dl.channels_needed(mixtures, 1), width, image_size=image_size)
+        self.q_z = GaussianHead(encoder(3, latent_ch, width, image_size))
+        y_layers = [nn.Conv2d(1, 32, 3, padding=1), nn.ELU()]
+        for _ in range(_stages(image_size)):
+            y_layers += [nn.Conv2d(32, 32, 4, 2, 1), nn.ELU()]
+        y_branch = nn.Sequential(*y_layers)
         u_branch = nn.Sequential(nn.Conv2d(latent_ch, 32, 3, padding=1), nn.ELU())
         self.p_z_branches = nn.ModuleList([y_branch, u_branch])
         self.p_z = GaussianHead(nn.Sequential(nn.Conv2d(64, width, 3, padding=1), nn.ELU(),
                                               nn.Conv2d(width, 2 * latent_ch, 1)))
-        self.p_x_z = decoder(latent_ch, 0, width, last=False)
+        self.p_x_z = decoder(latent_ch, 0, width, last=False, image_size=image_size)
         self.p_x = nn.Sequential(nn.Conv2d(33, width, 3, padding=1), nn.ELU(), nn.Conv2d(width, width, 3, padding=1),
                                  nn.ELU(), nn.Conv2d(width, dl.channels_needed(mixtures, 3), 1))
         self.prior = realnvp_prior(self.latent_shape, couplings, width)

@@ -27,6 +27,8 @@ from .model import FlowPriorVAE, SketchSelfVAE, iw_log_likelihood
 from .transforms import SKETCH_MODES, pencil_sketch
 
 MODELS = ("vae", "selfvae")
+#: [P] CIFAR-10 32 x 32; CelebA cropped to 64 x 64
+IMAGE_SIZES = {"cifar10": 32, "celeba": 64}
 #: [A] a sketch pixel darker than this (of 255) is an edge, for the edge-overlap score
 EDGE_LEVEL = 200
 
@@ -51,6 +53,7 @@ class Config:
 
     def validate(self) -> "Config":
         known((self.model,), MODELS, "model")
+        known((self.dataset,), tuple(IMAGE_SIZES), "dataset")
         known((self.sketch_mode,), SKETCH_MODES, "sketch mode")
         for name in ("n_train", "n_test", "latent_channels", "mixtures", "width", "couplings", "iterations",
                      "batch_size", "iw_samples"):
@@ -68,7 +71,7 @@ def sketch_of(config: Config):
 
 def build_model(config: Config):
     kw = dict(latent_ch=config.latent_channels, mixtures=config.mixtures, width=config.width,
-              couplings=config.couplings)
+              couplings=config.couplings, image_size=IMAGE_SIZES[config.dataset])
     return FlowPriorVAE(**kw) if config.model == "vae" else SketchSelfVAE(sketch_of(config), **kw)
 
 
