@@ -72,3 +72,14 @@ def test_bad_input():
         gaussian_blur(torch.zeros(1, 1, 4, 4), 0.0)
     with pytest.raises(ValueError, match="levels"):
         downscale(step_image(), 0)
+
+
+def test_the_transformation_gallery_has_a_row_per_transformation():
+    import matplotlib.pyplot as plt
+
+    from companion.papers.selfvae.sketch_report import GALLERY, transformation_gallery
+
+    fig = transformation_gallery(torch.rand(3, 3, 32, 32))
+    assert len(fig.axes) == len(GALLERY) * 3
+    assert [fig.axes[3 * r].get_ylabel() for r in range(len(GALLERY))] == [label for label, _ in GALLERY]
+    plt.close(fig)
