@@ -83,3 +83,17 @@ def test_the_transformation_gallery_has_a_row_per_transformation():
     assert len(fig.axes) == len(GALLERY) * 3
     assert [fig.axes[3 * r].get_ylabel() for r in range(len(GALLERY))] == [label for label, _ in GALLERY]
     plt.close(fig)
+
+
+def test_transmitted_fractions_match_the_paper_s_16_percent():
+    from companion.papers.selfvae.sketch_report import transmitted_fraction
+
+    celeba, latent = (3, 64, 64), (16, 8, 8)
+    assert transmitted_fraction("rs2", celeba, latent) == pytest.approx(2048 / 12288)      # "only 16 %"
+    assert transmitted_fraction("rs1", celeba, latent) == pytest.approx(1024 / 12288)      # 8.3 %
+    assert transmitted_fraction("conditional_generation", celeba, latent) == pytest.approx(1 / 3)
+    assert transmitted_fraction("conditional_reconstruction", celeba, latent) == pytest.approx(5120 / 12288)
+    assert transmitted_fraction("generation", celeba, latent) == 0.0
+    assert transmitted_fraction("vae_reconstruction", (3, 32, 32), latent) == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="unknown mode"):
+        transmitted_fraction("rs3", celeba, latent)

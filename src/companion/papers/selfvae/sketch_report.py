@@ -41,3 +41,20 @@ def transformation_gallery(images: torch.Tensor, sigma: float = 1.0):
     fig.suptitle("Fig. 7: the selfVAE's transformations d(x), each an 8-bit image", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+#: what each Fig. 3 mode must transmit of x [P §3.3]: latents u, z and the sketch y
+TRANSMITS = {"generation": (), "conditional_reconstruction": ("y", "z"), "conditional_generation": ("y",),
+             "rs1": ("u",), "rs2": ("u", "z"), "vae_reconstruction": ("z",)}
+
+
+def transmitted_fraction(mode: str, image_shape: tuple, latent_shape: tuple,
+                         sketch_shape: tuple | None = None) -> float:
+    """The share of x's values a mode transmits (it counts values, not bits [R]): e.g. CelebA
+    64 x 64 x 3 with 16 x 8 x 8 latents, RS2 sends u and z, 2048 / 12288 = 16.7 %."""
+    if mode not in TRANSMITS:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(TRANSMITS)}")
+    size = lambda shape: int(torch.tensor(shape).prod())
+    sizes = {"u": size(latent_shape), "z": size(latent_shape),
+             "y": size(sketch_shape or (1, *image_shape[1:]))}
+    return sum(sizes[v] for v in TRANSMITS[mode]) / size(image_shape)
