@@ -67,9 +67,16 @@ class GlobalVariance(nn.Module):
         return closed_form_variance(sse.detach(), d)
 
 
+def softplus_variance(head: torch.Tensor, floor: float) -> torch.Tensor:
+    """A per-pixel (or per-coordinate) variance from a network's raw output: softplus(head) + floor."""
+    if not floor > 0:
+        raise ValueError(f"the variance floor must be positive, got {floor}")
+    return F.softplus(head) + floor
+
+
 def pixel_variance(head: torch.Tensor, sigma2_dataset: float) -> torch.Tensor:
     """Per-pixel variance of stage 2 (Eq. 10): softplus(head) [A] plus the floor
     sigma^2_dataset / 2 (Algorithm 1)."""
     if not sigma2_dataset > 0:
         raise ValueError(f"sigma^2_dataset must be positive, got {sigma2_dataset}")
-    return F.softplus(head) + 0.5 * sigma2_dataset
+    return softplus_variance(head, 0.5 * sigma2_dataset)

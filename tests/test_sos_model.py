@@ -1,0 +1,93 @@
+"""SOS-VAE's model and its spatial-noise score: shapes, the authors' initialisation, the terms
+against torch.distributions, the mean-only pre-training, and the lag-1 autocorrelation on fields
+with a known correlation."""
+
+import math
+
+import pytest
+import torch
+from torch.distributions import Independent, LowRankMultivariateNormal, Normal
+
+from companion.papers.sos_vae.model import ObservationVAE, kl_closed_form
+from companion.papers.sos_vae.spatial import lag1_autocorrelation
+
+
+@pytest.mark.parametrize("observation", ["low_rank", "diagonal"])
+def test_terms_shapes_and_the_authors_initialisation(observation):
+    torch.manual_seed(0)
+    model = ObservationVAE((1, 8, 8), zdim=3, rank=4, observation=observation, hidden=(32, 16))
+    x = torch.rand(5, 1, 8, 8)
+    terms = model.terms(x)
+    assert terms["rec"].shape == terms["kl"].shape == (5,)
+    assert all(torch.isfinite(v).all() for v in terms.values())
+    mean, noise = model.decode(torch.randn(5, 3))
+    assert torch.allclose(mean, torch.full_like(mean, 0.5), atol=1e-3)       # bias 0.5, weights ~1e-5
+    if observation == "low_rank":
+        assert noise.shape == (5, 64, 4) and noise.abs().max() < 1e-3 and terms["entropy"].shape == (5,)
+    else:
+        torch.testing.assert_close(noise, torch.full_like(noise, 2e-5), rtol=1e-3, atol=0)
+    gen = model.generate(6, torch.Generator().manual_seed(1))
+    assert gen["mean"].shape == gen["sample"].shape == (6, 64)
+
+
+def test_the_terms_equal_torch_distributions_for_the_same_draw():
+    torch.manual_seed(0)
+    model = ObservationVAE((1, 6, 6), zdim=2, rank=3, hidden=(16,))
+    with torch.no_grad():
+        model.noise_head.weight.normal_(0, 0.1)
+    x = torch.rand(4, 1, 6, 6)
+    torch.manual_seed(5)
+    terms = model.terms(x)
+    torch.manual_seed(5)
+    q = model.posterior(x)
+    z = q.rsample()
+    mean, factor = model.decode(z)
+    dist = LowRankMultivariateNormal(mean, factor, torch.full_like(mean, 1e-5))
+    torch.testing.assert_close(terms["rec"], -dist.log_prob(x.flatten(1)))
+    torch.testing.assert_close(terms["kl"], kl_closed_form(q.mean, q.variance))
+    constant = 36 / 2 * (1 + math.log(2 * math.pi) + math.log(1e-5))
+    torch.testing.assert_close(terms["entropy"] + constant, dist.entropy(), rtol=1e-5, atol=1e-3)
+
+
+def test_the_baseline_is_a_pixel_independent_gaussian():
+    torch.manual_seed(0)
+    model = ObservationVAE((1, 4, 4), zdim=2, observation="diagonal", hidden=(8,))
+    x = torch.rand(3, 1, 4, 4)
+    torch.manual_seed(2)
+    rec = model.terms(x)["rec"]
+    torch.manual_seed(2)
+    mean, var = model.decode(model.posterior(x).rsample())
+    torch.testing.assert_close(rec, -Independent(Normal(mean, var.sqrt()), 1).log_prob(x.flatten(1)))
+
+
+def test_mean_only_pre_training_freezes_the_noise_head_but_not_the_mean():
+    model = ObservationVAE((1, 4, 4), zdim=2, rank=2, hidden=(8,))
+    model.freeze_noise()
+    model.terms(torch.rand(3, 1, 4, 4))["rec"].mean().backward()
+    assert model.noise_head.weight.grad is None and model.mean_head.weight.grad is not None
+    model.freeze_noise(False)
+    assert model.noise_head.weight.requires_grad
+    with pytest.raises(ValueError, match="unknown observation"):
+        ObservationVAE(observation="full")
+
+
+def _ar_field(rho, n=400, size=40, seed=0):
+    """A separable AR(1) Gaussian field: neighbouring pixels correlate by rho along both axes."""
+    g = torch.Generator().manual_seed(seed)
+    f = torch.randn(n, size + 20, size + 20, generator=g, dtype=torch.float64)
+    for axis in (1, 2):
+        f = f.movedim(axis, 0).clone()
+        for i in range(1, f.shape[0]):
+            f[i] = rho * f[i - 1] + math.sqrt(1 - rho ** 2) * f[i]
+        f = f.movedim(0, axis)
+    return f[:, 20:, 20:]
+
+
+def test_lag1_autocorrelation_is_zero_for_white_noise_and_rho_for_an_ar_field():
+    white = torch.randn(400, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    assert abs(lag1_autocorrelation(white)) < 0.01
+    assert lag1_autocorrelation(_ar_field(0.7)) == pytest.approx(0.7, abs=0.02)
+    smooth = torch.nn.functional.avg_pool2d(white, 3, 1, 1)                  # a 3 x 3 box blur: 2/3 in theory
+    assert lag1_autocorrelation(smooth) == pytest.approx(2 / 3, abs=0.03)
+    with pytest.raises(ValueError, match="residual images"):
+        lag1_autocorrelation(torch.zeros(3, 1))
