@@ -1,9 +1,10 @@
 """SOS-VAE's model and its spatial-noise score: shapes, the authors' initialisation, the terms
-against torch.distributions, the mean-only pre-training, and the lag-1 autocorrelation on fields
-with a known correlation."""
+against torch.distributions, the mean-only pre-training, the lag-1 autocorrelation on fields
+with a known correlation, and the distribution-only fit against probabilistic PCA's closed form."""
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch.distributions import Independent, LowRankMultivariateNormal, Normal
@@ -91,3 +92,20 @@ def test_lag1_autocorrelation_is_zero_for_white_noise_and_rho_for_an_ar_field():
     assert lag1_autocorrelation(smooth) == pytest.approx(2 / 3, abs=0.03)
     with pytest.raises(ValueError, match="residual images"):
         lag1_autocorrelation(torch.zeros(3, 1))
+
+
+def test_the_distribution_alone_recovers_probabilistic_pca():
+    from companion.papers.sos_vae import distribution_only as free
+
+    g = torch.Generator().manual_seed(0)
+    basis = torch.linalg.qr(torch.randn(20, 3, generator=g))[0]
+    x = 0.5 + (torch.randn(4000, 3, generator=g) * torch.tensor([0.3, 0.2, 0.1])) @ basis.T
+    x = x + 1e-3 * torch.randn(x.shape, generator=g)
+    model, history = free.fit_free_gaussian(x, 3, steps=100, diagonal=1e-5)
+    pca = free.pca_of_same_rank(x, 3)
+    closed = free.closed_form_spectrum(pca, len(x), 1e-5)
+    np.testing.assert_allclose(model.spectrum(), closed, rtol=0.05)
+    assert free.converged(history)[0]
+    samples = free.pca_samples(pca, 5000)
+    low_rank = pca.get_covariance() - pca.noise_variance_ * np.eye(20)
+    np.testing.assert_allclose(np.cov(samples.T)[:3, :3], low_rank[:3, :3], atol=0.01)
