@@ -13,10 +13,11 @@ import pytest
 from companion import runner
 
 NOTEBOOKS = ("01_soft_introvae_2d", "02_sigma_vae_mnist", "03_dpvae_pockets_leaks", "04_selfvae_sketch",
-             "05_ood_histograms")
+             "05_ood_histograms", "06_sos_vae")
 NEEDS = {"01_soft_introvae_2d": (), "02_sigma_vae_mnist": ("mnist", "fashion-mnist"),
          "03_dpvae_pockets_leaks": ("mnist",), "04_selfvae_sketch": ("cifar10-train",),
-         "05_ood_histograms": ("mnist", "fashion-mnist", "cifar10-train", "svhn")}
+         "05_ood_histograms": ("mnist", "fashion-mnist", "cifar10-train", "svhn"),
+         "06_sos_vae": ("mnist", "fashion-mnist")}
 
 
 def _text(nb) -> str:

