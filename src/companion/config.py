@@ -45,6 +45,17 @@ def as_dict(value, name: str) -> dict:
     return dict(value)
 
 
+def config_overrides(value, config_cls) -> dict:
+    """The notebook's `overrides` parameter (see `as_dict`) as a dict whose keys are all fields of
+    `config_cls`; an unknown key is a ValueError that lists the valid ones."""
+    overrides = as_dict(value, "overrides")
+    fields = {f.name for f in dataclasses.fields(config_cls)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ValueError(f"unknown override(s) {unknown}; valid keys: {', '.join(sorted(fields))}")
+    return overrides
+
+
 # ------------------------------------------------------------------ configs with provenance
 
 def tagged(default, source: str, doc: str):

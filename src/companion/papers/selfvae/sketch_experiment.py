@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ...cache import ResultCache, TrainedRun, cached_run
-from ...config import as_dict, as_list, known, pick_profile, positive_seeds, tagged
+from ...config import as_list, config_overrides, known, pick_profile, positive_seeds, tagged
 from ...core import discretized_logistic as dl
 from ...core.data import DatasetMissing, data_root, load_dataset
 from ...parallel import run_configs
@@ -293,11 +293,7 @@ def make_plan(profile: str = "quick", datasets=None, seeds=None, overrides: dict
     """Validate the notebook's parameters and list its runs (both models on every dataset and seed).
     Raises before any training."""
     prof = pick_profile(PROFILES, profile, smoke, smoke_profile)
-    overrides = as_dict(overrides, "overrides")
-    fields = {f.name for f in dataclasses.fields(Config)}
-    unknown = sorted(set(overrides) - fields)
-    if unknown:
-        raise ValueError(f"unknown override(s) {unknown}; valid keys: {', '.join(sorted(fields))}")
+    overrides = config_overrides(overrides, Config)
     base = dataclasses.replace(prof.base, **overrides).validate()
     datasets = known(as_list(datasets, "datasets") or prof.datasets, tuple(IMAGE_SIZES), "dataset")
     seeds = positive_seeds(prof.seeds if seeds is None else as_list(seeds, "seeds"))

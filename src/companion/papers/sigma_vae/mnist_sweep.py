@@ -25,7 +25,7 @@ import pandas as pd
 import torch
 
 from ...cache import ResultCache, TrainedRun, cached_run
-from ...config import as_dict, as_list, describe, known, pick_profile, positive_seeds, tagged
+from ...config import as_list, config_overrides, describe, known, pick_profile, positive_seeds, tagged
 from ...core.aggregate_posterior import exact_aggregate_log_density, fit_gmm, kl_to_standard_normal, on_device
 from ...core.data import data_root, load_images
 from ...core.features import CLASSIFIER_LABEL, INCEPTION_LABEL, ClassifierConfig, inception_features, train_classifier
@@ -226,11 +226,7 @@ def make_plan(profile: str = "quick", dataset: str | None = None, table_datasets
     """Validate the notebook's parameters and list its runs. Raises before any training.
     `smoke`: the profile's code paths at tiny sizes (`smoke_profile`)."""
     prof = pick_profile(PROFILES, profile, smoke, smoke_profile)
-    overrides = as_dict(overrides, "overrides")
-    fields = {f.name for f in dataclasses.fields(Config)}
-    unknown = sorted(set(overrides) - fields)
-    if unknown:
-        raise ValueError(f"unknown override(s) {unknown}; valid keys: {', '.join(sorted(fields))}")
+    overrides = config_overrides(overrides, Config)
     base = dataclasses.replace(prof.base, **overrides).validate()
     dataset = known((dataset or prof.sweep_dataset,), DATASETS, "dataset")[0]
     table_datasets = known(as_list(table_datasets, "table_datasets") or prof.table_datasets,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 
 from ...cache import ResultCache, TrainedRun, cached_run
-from ...config import as_dict, as_list, known, pick_profile, positive_seeds, tagged
+from ...config import as_list, config_overrides, known, pick_profile, positive_seeds, tagged
 from ...core.data import data_root, load_images
 from ...core.features import ClassifierConfig, train_classifier
 from ...core.metrics import frechet_distance_of_features
@@ -246,11 +246,7 @@ def make_plan(profile: str = "quick", datasets=None, seeds=None, overrides: dict
               smoke: bool = False) -> Plan:
     """Validate the notebook's parameters and list its runs. Raises before any training."""
     prof = pick_profile(PROFILES, profile, smoke, smoke_profile)
-    overrides = as_dict(overrides, "overrides")
-    fields = {f.name for f in dataclasses.fields(Config)}
-    unknown = sorted(set(overrides) - fields)
-    if unknown:
-        raise ValueError(f"unknown override(s) {unknown}; valid keys: {', '.join(sorted(fields))}")
+    overrides = config_overrides(overrides, Config)
     base = dataclasses.replace(prof.base, **overrides).validate()
     datasets = known(as_list(datasets, "datasets") or prof.datasets, DATASETS, "dataset")
     seeds = positive_seeds(prof.seeds if seeds is None else as_list(seeds, "seeds"))
