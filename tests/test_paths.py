@@ -43,18 +43,3 @@ def test_shown_paths_are_project_relative_inside_and_as_given_outside(tmp_path, 
     assert shown(tmp_path / "project" / "figures" / "01") == "figures/01"
     assert shown(tmp_path / "elsewhere") == str(tmp_path / "elsewhere")
 
-
-def test_config_overrides_accept_fields_and_name_the_valid_keys_otherwise():
-    from dataclasses import dataclass
-
-    from companion.config import config_overrides
-
-    @dataclass(frozen=True)
-    class Small:
-        lr: float = 1e-3
-        epochs: int = 1
-
-    assert config_overrides('{"lr": 0.1}', Small) == {"lr": 0.1}
-    assert config_overrides(None, Small) == {}
-    with pytest.raises(ValueError, match=r"unknown override\(s\) \['beta'\]; valid keys: epochs, lr"):
-        config_overrides({"beta": 2}, Small)
