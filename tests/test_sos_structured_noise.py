@@ -1,4 +1,4 @@
-"""SOS-VAE training (work in progress): configs validate, and a tiny run of both observation models
+"""SOS-VAE training: configs validate, the profiles' plans, and a tiny run of both observation models
 on generated images trains with the multipliers and reports every metric."""
 
 import math
