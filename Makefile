@@ -3,6 +3,7 @@
 #   make test      lint, unit tests (with every notebook's full-profile smoke), then every
 #                  notebook re-executed under nbval
 #   make smoke-cuda  the full-profile smoke on a GPU (DEVELOPERS.md)
+#   make report    the static HTML reproduction report under site/ (open site/index.html)
 # Data: $COMPANION_DATA, else data/ at the project root (downloaded there when online).
 PYTHON ?= python3
 VENV   ?= .venv
@@ -14,7 +15,7 @@ export ATEN_CPU_CAPABILITY ?= avx2
 export MKL_CBWR ?= AVX2
 export ONEDNN_MAX_CPU_ISA ?= AVX2
 
-.PHONY: venv figures test lint full smoke smoke-cuda clean-cache
+.PHONY: venv figures test lint full smoke smoke-cuda clean-cache report
 
 venv: $(VENV)/.installed
 
@@ -40,10 +41,18 @@ smoke-cuda: venv
 lint: venv
 	$(BIN)/ruff check .
 
+# Two pytest workers (pytest-xdist), each taking whole files: a notebook's cells stay in order in one
+# kernel, and two notebooks (each training in JOBS processes) keep both cores busy through each
+# other's serial stretches. TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: lint
 	COMPANION_CACHE=$${COMPANION_CACHE:-$$(mktemp -d)} COMPANION_JOBS=$(JOBS) \
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile notebooks tests --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 1800 --durations=15
+
+# the static HTML reproduction report: every claim, diagnostic and coverage table, every notebook (site/)
+report: venv
+	$(BIN)/companion report
 
 clean-cache:
 	rm -rf .cache/companion

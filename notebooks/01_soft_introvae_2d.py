@@ -53,6 +53,7 @@ device = "auto"        # "auto" (CUDA when present), "cpu", "cuda", "cuda:N" or 
 output_dir = None        # figures (PNG, PDF) and tables (CSV, Markdown); None: figures/01_soft_introvae_2d (quick), figures/full/01_soft_introvae_2d (full)
 overrides = {}         # ToyConfig fields changed for every run, e.g. {"n_iter": 5000}
 jobs = None            # parallel training processes (one torch thread each); None: $COMPANION_JOBS or one per core
+scheduler = None       # Dask: "tcp://HOST:PORT", "local" or None ($COMPANION_SCHEDULER, else local processes)
 smoke = False          # True: the profile's every dataset, model and evaluation at tiny sizes (checks the code runs; numbers meaningless)
 
 # %%
@@ -64,7 +65,7 @@ from companion.claims import show_claims, show_coverage, show_diagnostics
 from companion.config import check_output_dir
 from companion.papers.soft_introvae import toy2d as toy
 from companion.papers.soft_introvae import toy2d_report as report
-from companion.parallel import default_jobs
+from companion.parallel import default_jobs, use_scheduler
 from companion.paths import figures_dir, shown
 from companion.plots import save_figure, save_table, use_style
 from companion.tables import run_times, run_times_line
@@ -74,6 +75,7 @@ pd.set_option("display.max_colwidth", 120)
 plan = toy.make_plan(profile, seeds=seeds, datasets=datasets, methods=methods, overrides=overrides, smoke=smoke)
 out = check_output_dir(output_dir or figures_dir("01_soft_introvae_2d", profile, smoke))
 jobs = jobs or default_jobs()
+use_scheduler(scheduler)
 p = plan.profile
 print(f"profile {p.name}: {len(plan.all_runs)} training runs")
 print(f"  Fig. 2 / Table 2: datasets {list(dict.fromkeys(c.dataset for c in plan.table2))}, "

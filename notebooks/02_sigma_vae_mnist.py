@@ -50,6 +50,7 @@ device = "auto"         # "auto" (CUDA when present), "cpu", "cuda", "cuda:N" or
 output_dir = None        # figures (PNG, PDF) and tables (CSV, Markdown); None: figures/02_sigma_vae_mnist (quick), figures/full/02_sigma_vae_mnist (full)
 overrides = {}          # SigmaConfig fields changed for every run, e.g. {"epochs": 5}
 jobs = None             # parallel training processes (one torch thread each); None: $COMPANION_JOBS or one per core
+scheduler = None        # Dask: "tcp://HOST:PORT", "local" or None ($COMPANION_SCHEDULER, else local processes)
 smoke = False          # True: the profile's every dataset, model and evaluation at tiny sizes (checks the code runs; numbers meaningless)
 
 # %%
@@ -61,7 +62,7 @@ from companion.claims import show_claims, show_coverage, show_diagnostics
 from companion.config import check_output_dir
 from companion.papers.sigma_vae import mnist_sweep as sv
 from companion.papers.sigma_vae import mnist_sweep_report as report
-from companion.parallel import default_jobs
+from companion.parallel import default_jobs, use_scheduler
 from companion.paths import figures_dir
 from companion.plots import save_figure, save_table, use_style
 from companion.tables import run_times, run_times_line
@@ -71,6 +72,7 @@ pd.set_option("display.max_colwidth", 100)
 plan = sv.make_plan(profile, dataset=dataset, table_datasets=table_datasets, seeds=seeds, overrides=overrides, smoke=smoke)
 out = check_output_dir(output_dir or figures_dir("02_sigma_vae_mnist", profile, smoke))
 jobs = jobs or default_jobs()
+use_scheduler(scheduler)
 print(f"profile {plan.profile.name}: {len(plan.all_runs)} trained models")
 print(f"  sweep (Table 1, Fig. 1): {plan.sweep[0].dataset}, latent {plan.sweep[0].zdim}, "
       f"sigma^2 {[c.sigma2 for c in plan.sweep if c.sigma_mode == 'fixed']} + learned (closed form, Adam)")

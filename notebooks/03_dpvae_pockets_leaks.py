@@ -59,6 +59,7 @@ device = "auto"        # "auto" (CUDA when present), "cpu", "cuda", "cuda:N" or 
 output_dir = None      # figures (PNG, PDF) and tables (CSV, Markdown); None: figures/03_dpvae_pockets_leaks (quick), figures/full/... (full)
 overrides = {}         # Config fields changed for every run, e.g. {"iterations": 2000}
 jobs = None            # parallel training processes (one torch thread each); None: $COMPANION_JOBS or one per core
+scheduler = None       # Dask: "tcp://HOST:PORT", "local" or None ($COMPANION_SCHEDULER, else local processes)
 smoke = False          # True: the profile's every dataset, model and evaluation at tiny sizes (checks the code runs; numbers meaningless)
 
 # %%
@@ -70,7 +71,7 @@ from companion.claims import show_claims, show_coverage, show_diagnostics
 from companion.config import check_output_dir
 from companion.papers.dpvae import pockets_leaks as pl
 from companion.papers.dpvae import pockets_leaks_report as report
-from companion.parallel import default_jobs
+from companion.parallel import default_jobs, use_scheduler
 from companion.paths import figures_dir, shown
 from companion.plots import save_figure, save_table, use_style
 from companion.tables import run_times, run_times_line
@@ -81,6 +82,7 @@ pd.set_option("display.max_colwidth", 120)
 plan = pl.make_plan(profile, datasets=datasets, regularizers=regularizers, seeds=seeds, overrides=overrides, smoke=smoke)
 out = check_output_dir(output_dir or figures_dir("03_dpvae_pockets_leaks", profile, smoke))
 jobs = jobs or default_jobs()
+use_scheduler(scheduler)
 print(f"profile {plan.profile.name}: {len(plan.all_runs)} trained models")
 for ds in plan.datasets():
     seeds_of = sorted({c.seed for c in plan.all_runs if c.dataset == ds})

@@ -45,6 +45,7 @@ device = "auto"     # "auto" (CUDA when present), "cpu", "cuda", "cuda:N" or "mp
 output_dir = None        # figures (PNG, PDF) and tables (CSV, Markdown); None: figures/05_ood_histograms (quick), figures/full/05_ood_histograms (full)
 overrides = {}      # OODConfig fields changed for every run, e.g. {"epochs": 5}
 jobs = None         # parallel training processes; None: $COMPANION_JOBS or one per core
+scheduler = None    # Dask: "tcp://HOST:PORT", "local" or None ($COMPANION_SCHEDULER, else local processes)
 smoke = False      # True: the profile's every pair, network and score at tiny sizes (checks the code runs; numbers meaningless)
 
 # %%
@@ -56,7 +57,7 @@ from companion.claims import show_claims, show_coverage, show_diagnostics
 from companion.config import check_output_dir
 from companion.papers.soft_introvae import ood
 from companion.papers.soft_introvae import ood_report as report
-from companion.parallel import default_jobs
+from companion.parallel import default_jobs, use_scheduler
 from companion.paths import figures_dir
 from companion.plots import list_files, save_figure, save_table, use_style
 from companion.tables import run_times, run_times_line
@@ -66,6 +67,7 @@ pd.set_option("display.max_colwidth", 120)
 plan = ood.make_plan(profile, datasets=datasets, methods=methods, seeds=seeds, overrides=overrides, smoke=smoke)
 out = check_output_dir(output_dir or figures_dir("05_ood_histograms", profile, smoke))
 jobs = jobs or default_jobs()
+use_scheduler(scheduler)
 print(f"profile {plan.profile.name}: {len(plan.runs)} models")
 for ds in dict.fromkeys(c.dataset for c in plan.runs):
     print(f"  {ds} -> {ood.PAIRS[ds]}")

@@ -53,3 +53,22 @@ def offline_data(request) -> Path:
     if reason:
         pytest.skip(reason)
     return data_root()
+
+
+def write_fake_celeba(root: Path, n: int = 5, test_from: int = 3, pattern=None) -> Path:
+    """A CelebA folder in torchvision's layout under `root`: n 178 x 218 JPEGs, black outside the
+    148 x 148 face box, the first `test_from` in the training split and the rest in the test split.
+    The box is filled with `pattern(i)` (a [148, 148, 3] uint8 array), else with a known colour."""
+    import numpy as np
+    from PIL import Image
+
+    folder = root / "celeba"
+    (folder / "img_align_celeba").mkdir(parents=True)
+    lines = []
+    for i in range(n):
+        pixels = np.zeros((218, 178, 3), np.uint8)
+        pixels[40:188, 15:163] = pattern(i) if pattern else (200, 100, 20 * i)   # the box at (top 40, left 15)
+        Image.fromarray(pixels).save(folder / "img_align_celeba" / f"{i + 1:06d}.jpg", quality=100)
+        lines.append(f"{i + 1:06d}.jpg {0 if i < test_from else 2}")
+    (folder / "list_eval_partition.txt").write_text("\n".join(lines) + "\n")
+    return root

@@ -128,19 +128,9 @@ def test_load_dataset_reads_every_offline_dataset_in_one_format(offline_data):
 
 
 def _fake_celeba(root, n=5):
-    """A CelebA folder in torchvision's layout: 178 x 218 JPEGs whose crop box is a known colour."""
-    import numpy as np
-    from PIL import Image
+    from conftest import write_fake_celeba
 
-    folder = root / "celeba"
-    (folder / "img_align_celeba").mkdir(parents=True)
-    lines = []
-    for i in range(n):
-        pixels = np.zeros((218, 178, 3), np.uint8)            # black outside the crop box
-        pixels[40:188, 15:163] = (200, 100, 20 * i)            # the 148 x 148 box at (top 40, left 15)
-        Image.fromarray(pixels).save(folder / "img_align_celeba" / f"{i + 1:06d}.jpg", quality=100)
-        lines.append(f"{i + 1:06d}.jpg {0 if i < 3 else 2}")
-    (folder / "list_eval_partition.txt").write_text("\n".join(lines) + "\n")
+    write_fake_celeba(root, n)
 
 
 def test_celeba_reads_the_partition_crops_the_face_box_and_resizes(tmp_path):

@@ -1,6 +1,7 @@
 """SOS-VAE's model and its spatial-noise score: shapes, the authors' initialisation, the terms
 against torch.distributions, the mean-only pre-training, the lag-1 autocorrelation on fields
-with a known correlation, and the distribution-only fit against probabilistic PCA's closed form."""
+with a known correlation, the distribution-only fit against probabilistic PCA's closed form, and the
+conv ResNet of the full profile (shapes, the authors' factor layout)."""
 
 import math
 
@@ -109,3 +110,46 @@ def test_the_distribution_alone_recovers_probabilistic_pca():
     samples = free.pca_samples(pca, 5000)
     low_rank = pca.get_covariance() - pca.noise_variance_ * np.eye(20)
     np.testing.assert_allclose(np.cov(samples.T)[:3, :3], low_rank[:3, :3], atol=0.01)
+
+
+def test_the_resnet_decoder_keeps_the_authors_factor_layout():
+    """The factor head's R·C channels are read as [B, R, C·H·W] and transposed: P[b, c·H·W + p, r] is
+    channel r·C + c at pixel p [authors' code]."""
+    torch.manual_seed(0)
+    model = ObservationVAE((3, 8, 8), zdim=4, rank=2, arch="resnet", width=4, halvings=1).eval()
+    channels = torch.arange(6.0).view(1, 6, 1, 1).expand(2, 6, 8, 8)
+    model.noise_head.register_forward_hook(lambda module, inputs, output: channels.clone())
+    mean, factor = model.decode(torch.randn(2, 4))
+    assert mean.shape == (2, 192) and factor.shape == (2, 192, 2)
+    for c in range(3):
+        for r in range(2):
+            assert torch.all(factor[:, c * 64:(c + 1) * 64, r] == r * 3 + c)
+
+
+@pytest.mark.parametrize("observation", ["low_rank", "diagonal"])
+def test_the_resnet_model_has_the_shapes_and_the_initialisation_of_the_mlp_one(observation):
+    torch.manual_seed(0)
+    model = ObservationVAE((3, 16, 16), zdim=8, rank=3, observation=observation, arch="resnet", width=4, halvings=2)
+    x = torch.rand(5, 3, 16, 16)
+    m, raw = model.encoder(x)
+    assert m.shape == raw.shape == (5, 8)
+    assert model.trunk(torch.randn(5, 8)).shape == (5, 4, 16, 16)      # the first map 4 x 4, halved twice
+    terms = model.terms(x)
+    assert all(torch.isfinite(v).all() and v.shape == (5,) for v in terms.values())
+    mean, noise = model.eval().decode(torch.randn(5, 8))
+    assert torch.allclose(mean, torch.full_like(mean, 0.5), atol=1e-3)          # weights ~ N(0, 1e-10), bias 0.5
+    if observation == "low_rank":
+        assert noise.abs().max() < 1e-3                                            # P ≈ 0
+    else:
+        assert torch.allclose(noise, torch.full_like(noise, 2e-5), rtol=1e-2)     # softplus(softplus⁻¹(1e-5)) + 1e-5
+    sample = model.generate(2)["sample"]
+    assert sample.shape == (2, 768)
+
+
+def test_the_resnet_rejects_sizes_it_cannot_halve():
+    with pytest.raises(ValueError, match="not divisible"):
+        ObservationVAE((3, 10, 10), arch="resnet", width=4, halvings=2)
+    with pytest.raises(ValueError, match="halvings"):
+        ObservationVAE((3, 64, 64), arch="resnet", width=4, halvings=4)
+    with pytest.raises(ValueError, match="unknown architecture"):
+        ObservationVAE(arch="densenet")

@@ -1,4 +1,4 @@
-"""The `companion` command: list the notebooks, run one or regenerate them headlessly."""
+"""The `companion` command: list the notebooks, run one or regenerate them headlessly, build the report."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def _regenerate(args) -> int:
     try:
         params = {"device": args.device} if args.device else None
         results = run.regenerate(args.profile, args.only, args.jobs, progress=not args.quiet,
-                                 parameters=params, smoke=args.smoke)
-    except ValueError as err:
+                                 parameters=params, smoke=args.smoke, scheduler=args.scheduler)
+    except (ValueError, ConnectionError, ImportError) as err:
         print(f"companion: {err}", file=sys.stderr)
         return 2
     print()
@@ -39,12 +39,25 @@ def _regenerate(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from .report import build_site
+
+    try:
+        index = build_site(out=args.output, notebooks=args.only)
+    except ValueError as err:
+        print(f"companion: {err}", file=sys.stderr)
+        return 2
+    print(f"[ok] report -> {index}")
+    return 0
+
+
 def _run(args) -> int:
     params = {name: run.parse_value(value) for name, value in args.parameter or []}
     try:
         res = run.run_notebook(args.notebook, args.profile, params, args.output,
-                               progress=not args.quiet, echo=lambda line: None, smoke=args.smoke)
-    except ValueError as err:
+                               progress=not args.quiet, echo=lambda line: None, smoke=args.smoke,
+                               scheduler=args.scheduler)
+    except (ValueError, ConnectionError, ImportError) as err:
         print(f"companion: {err}", file=sys.stderr)
         return 2
     where = args.output or res.output
@@ -56,6 +69,9 @@ def _run(args) -> int:
     return 0
 
 
+SCHEDULER_HELP = ("train each notebook's runs on Dask: 'local' (a LocalCluster of --jobs workers per "
+                  "notebook) or a scheduler's address, tcp://HOST:8786 (see README, 'Running on a cluster'); "
+                  "default: $COMPANION_SCHEDULER, else local worker processes")
 PROFILE_HELP = ("quick: CPU minutes, refreshes notebooks/ and figures/ in place; "
                 "full: the papers' settings (GPU), writes runs/full and figures/full")
 
@@ -76,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "that the code runs; numbers meaningless), into runs/smoke and figures/smoke")
     regen.add_argument("--device", metavar="DEVICE",
                        help="the notebooks' device parameter: auto (default), cpu, cuda, cuda:N or mps")
+    regen.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     regen.set_defaults(func=_regenerate)
     one = sub.add_parser("run", help="execute one notebook with papermill, with parameters",
                          description="Execute one notebook; names after -p are checked against "
@@ -92,7 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--quiet", action="store_true", help="no per-cell progress bar")
     one.add_argument("--smoke", action="store_true",
                      help="the profile at tiny sizes (code-path check), into runs/smoke and figures/smoke")
+    one.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     one.set_defaults(func=_run)
+    rep = sub.add_parser("report", help="build the static HTML reproduction report (site/)",
+                         description="Every paper's claims, diagnostics and coverage (quick profile, and the full "
+                                     "profile where stored), and every notebook rendered, as static HTML.")
+    rep.add_argument("--output", metavar="DIR", help="where to write the site (default: site/)")
+    rep.add_argument("--only", nargs="+", metavar="NAME", help="notebooks to include (default: all)")
+    rep.set_defaults(func=_report)
     return parser
 
 

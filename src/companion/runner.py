@@ -116,6 +116,8 @@ def execute(name: str, source: Path, output: Path, figures: Path, profile: str,
         pm.execute_notebook(str(source), str(output), parameters=params, cwd=str(root),
                             progress_bar=progress, kernel_name="python3")
         status, error = "ok", ""
+        if profile != "quick":
+            write_provenance(figures, name, profile, time.perf_counter() - start, root)
         if Path(output).resolve() == Path(source).resolve():
             clean(output)  # the committed notebook: no timestamps, injected cell or timings
         else:
@@ -124,6 +126,37 @@ def execute(name: str, source: Path, output: Path, figures: Path, profile: str,
         status, error = "failed", _describe_error(err)
     return NotebookResult(name, status, time.perf_counter() - start, error,
                           os.path.relpath(output, root))
+
+
+def hardware() -> str:
+    """The GPU a run could use, else the CPU, in words."""
+    import platform
+
+    import torch
+
+    if torch.cuda.is_available():
+        return f"{torch.cuda.get_device_name(0)} (CUDA {torch.version.cuda}, {torch.cuda.device_count()} GPU(s))"
+    return f"CPU {platform.machine()} ({os.cpu_count()} cores), no GPU"
+
+
+def write_provenance(figures: Path, name: str, profile: str, seconds: float, root: Path) -> Path:
+    """`run.json` beside a full-profile run's tables: the commit (and whether the tree had
+    uncommitted changes), the hardware, the date and the time it took — what the report shows."""
+    import datetime
+    import json
+    import subprocess
+
+    def git(*args) -> str:
+        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        return out.stdout.strip() if out.returncode == 0 else ""
+
+    record = {"notebook": name, "profile": profile, "commit": git("rev-parse", "--short", "HEAD") or "unknown",
+              "uncommitted changes": bool(git("status", "--porcelain", "--untracked-files=no")),
+              "hardware": hardware(), "date": datetime.date.today().isoformat(), "seconds": round(seconds)}
+    path = Path(figures) / "run.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    return path
 
 
 def _relative_paths(path: Path, root: Path) -> None:
@@ -166,13 +199,15 @@ def check_parameters(path: Path, params) -> None:
 def regenerate(profile: str = "quick", only: list[str] | None = None, jobs: int = 1,
                root: Path | None = None, progress: bool = True, echo=print,
                parameters: dict | None = None, output: Path | None = None,
-               smoke: bool = False) -> list[NotebookResult]:
+               smoke: bool = False, scheduler: str | None = None) -> list[NotebookResult]:
     """Execute the selected notebooks with `profile`; returns their results in order.
 
     `parameters` are injected on top of `profile` and `output_dir`; every name is checked
     against each notebook before the first one starts. `output` replaces the executed
     notebook's path (one notebook only). `smoke` runs the profile's code paths at tiny sizes
-    (the notebooks' `smoke` parameter) into runs/smoke and figures/smoke."""
+    (the notebooks' `smoke` parameter) into runs/smoke and figures/smoke. `scheduler` sends every
+    notebook's training sweep to Dask ("local" or "tcp://HOST:PORT", checked before the first
+    notebook starts) through $COMPANION_SCHEDULER."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     if jobs <= 0:
@@ -193,7 +228,11 @@ def regenerate(profile: str = "quick", only: list[str] | None = None, jobs: int 
         out, figs = output_paths(name, profile, root, bool(parameters.get("smoke")))
         check_parameters(src, {**base_parameters(profile, figs, root), **parameters})
         tasks[name] = (src, Path(output).resolve() if output is not None else out, figs)
-    with pinned_cpu_kernels():  # inherited by every kernel and its worker processes
+    if scheduler:
+        from .cluster import check_scheduler
+
+        check_scheduler(scheduler)
+    with pinned_cpu_kernels(), scheduler_env(scheduler):  # inherited by every kernel and its workers
         results = _execute_all(tasks, profile, jobs, progress, root, parameters, echo)
     return [results[name] for name in tasks]
 
@@ -220,9 +259,26 @@ def _execute_all(tasks: dict, profile: str, jobs: int, progress: bool, root: Pat
     return results
 
 
+@contextlib.contextmanager
+def scheduler_env(scheduler: str | None):
+    """$COMPANION_SCHEDULER set to `scheduler` (when given) for the kernels started inside."""
+    from .parallel import SCHEDULER_ENV
+
+    before = os.environ.get(SCHEDULER_ENV)
+    if scheduler:
+        os.environ[SCHEDULER_ENV] = scheduler
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(SCHEDULER_ENV, None)
+        else:
+            os.environ[SCHEDULER_ENV] = before
+
+
 def run_notebook(notebook: str, profile: str = "quick", parameters: dict | None = None,
                  output: Path | None = None, root: Path | None = None, progress: bool = True,
-                 echo=print, smoke: bool = False) -> NotebookResult:
+                 echo=print, smoke: bool = False, scheduler: str | None = None) -> NotebookResult:
     """Execute one notebook, chosen like `--only` (full name, number or name without number),
     with extra papermill `parameters`; the quick profile writes it in place, the full profile
     under runs/full, unless `output` is given. Unknown parameter names raise ValueError."""
@@ -231,7 +287,7 @@ def run_notebook(notebook: str, profile: str = "quick", parameters: dict | None 
     if len(chosen) > 1:
         raise ValueError(f"{notebook!r} matches several notebooks: {', '.join(chosen)}; give the full name")
     return regenerate(profile, list(chosen), root=root, progress=progress, echo=echo,
-                      parameters=parameters, output=output, smoke=smoke)[0]
+                      parameters=parameters, output=output, smoke=smoke, scheduler=scheduler)[0]
 
 
 def _line(res: NotebookResult) -> str:

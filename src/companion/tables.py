@@ -7,7 +7,7 @@ import pandas as pd
 
 DATASET_LABELS = {
     "8gaussians": "8 Gaussians", "spiral": "Spiral", "checkerboard": "Checkerboard", "rings": "Rings",
-    "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "svhn": "SVHN",
+    "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "svhn": "SVHN", "celeba": "CelebA",
 }
 METHOD_LABELS = {"vae": "VAE", "introvae": "IntroVAE", "sintrovae": "Soft-IntroVAE"}
 

@@ -124,5 +124,24 @@ def inception_features():
     return features
 
 
+def frechet_features(wanted: str, classifier=None) -> tuple:
+    """The features a Fréchet distance is computed on, as (images -> features or None, label,
+    classifier accuracy or None, note). `wanted`: "inception" (FID) or "classifier";
+    `classifier`: a function returning (a trained feature classifier, its test accuracy), called
+    when Inception is not wanted or cannot load, or None when the dataset has no class labels to
+    train one on (then there is no distance, and the note says why)."""
+    note = ""
+    if wanted == "inception":
+        try:
+            return inception_features(), INCEPTION_LABEL, None, ""
+        except RuntimeError as err:
+            note = str(err)
+    if classifier is None:
+        return None, "none", None, (f"{note or 'Inception features were not asked for'}; CelebA has no "
+                                    f"class labels for a fallback classifier: no Fréchet distance")
+    clf, accuracy = classifier()
+    return clf.features, CLASSIFIER_LABEL, accuracy, f"{note}; fell back to classifier features." if note else ""
+
+
 def describe_classifier(config: ClassifierConfig, accuracy: float) -> pd.Series:
     return pd.Series({**asdict(config), "test accuracy": round(accuracy, 3)})

@@ -31,7 +31,7 @@ from ...cache import ResultCache, TrainedRun, cached_run
 from ...config import as_list, describe, known, pick_profile, positive_seeds, tagged
 from ...core.aggregate_posterior import exact_aggregate_log_density
 from ...core.data import DatasetMissing, data_root, load_dataset
-from ...core.features import CLASSIFIER_LABEL, INCEPTION_LABEL, ClassifierConfig, inception_features, train_classifier
+from ...core.features import ClassifierConfig, frechet_features, train_classifier
 from ...core.flows import CouplingFlow
 from ...core.metrics import frechet_distance_of_features
 from ...core.objectives import reparameterize
@@ -479,19 +479,13 @@ def classifier_config(dataset: str) -> ClassifierConfig:
 def feature_function(config: Config, cache: ResultCache, progress: bool = False):
     """(features(images) -> array, label, test accuracy or None, note): Inception FID features
     when the config asks and they load, otherwise the dataset's small classifier (trained once)."""
-    note = ""
-    if config.fd_features == "inception":
-        try:
-            return inception_features(), INCEPTION_LABEL, None, ""
-        except RuntimeError as err:
-            note = str(err)
-    if config.dataset == "celeba":  # no class labels to train a fallback classifier on
-        return None, "none", None, (f"{note or 'Inception features were not asked for'}; CelebA has no "
-                                    f"class labels for a fallback classifier: no Fréchet distance")
-    x, y = load_dataset(config.dataset, "train")
-    xt, yt = load_dataset(config.dataset, "test")
-    clf, accuracy = train_classifier(classifier_config(config.dataset), x, y, xt, yt, cache, progress)
-    return clf.features, CLASSIFIER_LABEL, accuracy, f"{note}; fell back to classifier features." if note else ""
+    def classifier():
+        x, y = load_dataset(config.dataset, "train")
+        xt, yt = load_dataset(config.dataset, "test")
+        return train_classifier(classifier_config(config.dataset), x, y, xt, yt, cache, progress)
+
+    # CelebA has no class labels to train a fallback classifier on
+    return frechet_features(config.fd_features, None if config.dataset == "celeba" else classifier)
 
 
 def run_one(config: Config, device="auto", cache: ResultCache | None = None, progress: bool = True) -> Run:

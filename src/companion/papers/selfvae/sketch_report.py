@@ -26,7 +26,7 @@ from .reported import bookkeeping_bpd, paper_rows
 from .sketch_experiment import MODEL_NAMES, Plan
 from .transforms import downscale, pencil_sketch
 
-DATASET_NAMES = {**DATASET_LABELS, "celeba": "CelebA"}
+DATASET_NAMES = DATASET_LABELS
 #: [R] uniform over 256 values: 8 bits per sub-pixel; a model that has learned sits well below
 UNIFORM_BPD = 8.0
 #: [A] below this ELBO bpd a model counts as having learned the images: half a bit below an

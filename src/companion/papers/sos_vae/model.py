@@ -12,7 +12,10 @@ the variance's softplus⁻¹(1e-5); so training starts from μ ≈ 0.5, P ≈ 0,
 implements the mean-only pre-training: the factor (or variance) head stops learning, the
 distribution still uses its output.
 
-The quick profile's networks are the σ-VAE notebook's MLP (784-512-256 and its mirror) [spec §5].
+The quick profile's networks are the σ-VAE notebook's MLP (784-512-256 and its mirror) [spec §5];
+the full profile's are the authors' conv ResNet (`resnet`), whose heads are 1 × 1 convolutions on
+the decoder's last feature map: C channels for the mean (and the baseline's variance), R · C for the
+factor, read as [B, R, C·H·W] and transposed to P [B, D, R] [authors' code].
 """
 
 from __future__ import annotations
@@ -26,15 +29,18 @@ from torch.distributions import Independent, Normal, kl_divergence
 from ...core.likelihoods import gaussian_nll, softplus_variance
 from ...core.nets import ImageMLPEncoder, relu_stack
 from . import observation as obs
+from .resnet import HALVINGS, WIDTH, ResNetDecoder, ResNetEncoder
 
 OBSERVATIONS = ("low_rank", "diagonal")
+#: mlp (the quick profile's) or resnet (the authors' conv ResNet, the full profile's)
+ARCHS = ("mlp", "resnet")
 #: [authors' code] the floor of every predicted variance (encoder and baseline decoder)
 VARIANCE_FLOOR = 1e-5
 #: [authors' code] standard deviation of the heads' initial weights
 HEAD_INIT_STD = 1e-5
 
 
-def _init_head(layer: nn.Linear, bias: float) -> nn.Linear:
+def _init_head(layer: nn.Module, bias: float) -> nn.Module:
     nn.init.normal_(layer.weight, 0.0, HEAD_INIT_STD)
     nn.init.constant_(layer.bias, bias)
     return layer
@@ -44,24 +50,37 @@ class ObservationVAE(nn.Module):
     """Encoder, N(0, I) prior and a decoder with a low-rank or a diagonal Gaussian observation model."""
 
     def __init__(self, image_shape: tuple = (1, 28, 28), zdim: int = 16, rank: int = 10,
-                 observation: str = "low_rank", hidden: tuple = (512, 256), diagonal: float = obs.FIXED_DIAGONAL):
+                 observation: str = "low_rank", hidden: tuple = (512, 256), diagonal: float = obs.FIXED_DIAGONAL,
+                 arch: str = "mlp", width: int = WIDTH, halvings: int = HALVINGS):
         super().__init__()
         if observation not in OBSERVATIONS:
             raise ValueError(f"unknown observation model {observation!r}; choose one of {', '.join(OBSERVATIONS)}")
+        if arch not in ARCHS:
+            raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHS)}")
         if rank <= 0 or zdim <= 0:
             raise ValueError(f"rank and latent size must be positive, got {rank} and {zdim}")
         self.image_shape, self.zdim, self.rank = tuple(image_shape), zdim, rank
-        self.observation, self.diagonal = observation, float(diagonal)
+        self.observation, self.diagonal, self.arch = observation, float(diagonal), arch
         self.d = math.prod(image_shape)
-        self.encoder = ImageMLPEncoder(image_shape, zdim, hidden)
-        widths = [zdim, *reversed(hidden)]
-        self.trunk = nn.Sequential(*relu_stack(widths))
-        self.mean_head = _init_head(nn.Linear(widths[-1], self.d), 0.5)
-        if observation == "low_rank":
-            self.noise_head = _init_head(nn.Linear(widths[-1], self.d * rank), 0.0)
+        channels = image_shape[0]
+        noise_outputs = rank if observation == "low_rank" else 1
+        if arch == "mlp":
+            self.encoder = ImageMLPEncoder(image_shape, zdim, hidden)
+            widths = [zdim, *reversed(hidden)]
+            self.trunk = nn.Sequential(*relu_stack(widths))
+            mean_head = lambda: nn.Linear(widths[-1], self.d)
+            noise_head = lambda: nn.Linear(widths[-1], self.d * noise_outputs)
         else:
-            inverse_softplus = math.log(math.expm1(VARIANCE_FLOOR))
-            self.noise_head = _init_head(nn.Linear(widths[-1], self.d), inverse_softplus)
+            if image_shape[1] != image_shape[2]:
+                raise ValueError(f"the ResNet expects square images, got {tuple(image_shape)}")
+            self.encoder = ResNetEncoder(channels, zdim, width, halvings)
+            self.trunk = ResNetDecoder(image_shape[1], zdim, width, halvings)
+            mean_head = lambda: nn.Conv2d(width, channels, 1)
+            noise_head = lambda: nn.Conv2d(width, channels * noise_outputs, 1)
+        # built and initialised one after the other (the order of the random draws is part of a seed's result)
+        self.mean_head = _init_head(mean_head(), 0.5)
+        self.noise_head = _init_head(noise_head(), 0.0 if observation == "low_rank"
+                                     else math.log(math.expm1(VARIANCE_FLOOR)))
 
     # ------------------------------------------------------------------ pieces
     def posterior(self, x: torch.Tensor) -> Independent:
@@ -75,10 +94,12 @@ class ObservationVAE(nn.Module):
     def decode(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(mean [B, D], noise): the factor P [B, D, R] (low rank) or the variance σ² [B, D] (diagonal)."""
         h = self.trunk(z)
-        raw = self.noise_head(h)
-        if self.observation == "low_rank":
-            return self.mean_head(h), raw.view(-1, self.d, self.rank)
-        return self.mean_head(h), softplus_variance(raw, VARIANCE_FLOOR)
+        mean, raw = self.mean_head(h).flatten(1), self.noise_head(h)
+        if self.observation == "diagonal":
+            return mean, softplus_variance(raw.flatten(1), VARIANCE_FLOOR)
+        if self.arch == "mlp":
+            return mean, raw.view(-1, self.d, self.rank)
+        return mean, raw.reshape(len(z), self.rank, self.d).transpose(1, 2)   # [B, R·C, H, W] -> [B, D, R]
 
     def freeze_noise(self, frozen: bool = True) -> None:
         """Mean-only pre-training: the factor or variance head stops learning (its output is still used)."""
