@@ -109,6 +109,8 @@ def inception_features():
     try:
         from pytorch_fid.inception import InceptionV3
         net = InceptionV3([InceptionV3.BLOCK_INDEX_BY_DIM[2048]]).eval()
+        if torch.cuda.is_available():  # 299 x 299 inputs: tens of thousands of images want the GPU
+            net = net.cuda()
     except Exception as err:  # ImportError, or the weights download failing offline
         raise RuntimeError(f"Inception-v3 FID weights unavailable ({type(err).__name__}: {err}); "
                            "install pytorch-fid and run once with internet access") from err
