@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat as nbf
 import pytest
 
-from companion import cli
+from companion import cli, float_platform
 from companion import runner as run
 
 
@@ -57,6 +57,8 @@ def test_regenerate_keeps_going_past_a_failure(project, jobs):
     assert "boom in cell" in run.summary_table(results)
     executed = (project / "notebooks" / "01_fine.ipynb").read_text()
     assert str(project) not in executed  # papermill's paths are stored relative to the project
+    # the committed notebook says whose floats it holds (what nbval can compare)
+    assert float_platform.recorded(project / "notebooks" / "01_fine.ipynb") == float_platform.float_platform()
     assert any("[failed] 02_broken" in line for line in lines)
 
 

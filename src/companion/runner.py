@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import float_platform
 from .notebook_files import clean
 from .paths import figures_subdir, project_root
 
@@ -120,6 +121,7 @@ def execute(name: str, source: Path, output: Path, figures: Path, profile: str,
             write_provenance(figures, name, profile, time.perf_counter() - start, root)
         if Path(output).resolve() == Path(source).resolve():
             clean(output)  # the committed notebook: no timestamps, injected cell or timings
+            float_platform.record(output)  # whose floats it holds (what nbval can compare)
         else:
             _relative_paths(output, root)
     except Exception as err:  # papermill wraps cell errors; report them instead of stopping
