@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat as nbf
 import pytest
@@ -64,14 +65,10 @@ def test_command_prints_the_flag_for_make(tmp_path):
 
 
 def test_every_committed_notebook_records_its_float_platform():
-    from pathlib import Path
-
     books = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
     assert books and all(fp.recorded(b) for b in books), "run the notebook with `companion run`"
 
 
 def test_the_makefile_chooses_the_nbval_mode():
-    from pathlib import Path
-
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
     assert "companion.float_platform nbval-mode notebooks/*.ipynb" in makefile and "$$mode" in makefile

@@ -44,12 +44,18 @@ def float_platform() -> str:
     return f"{cpu_vendor()} {platform.machine()}, torch {torch.__version__.split('+')[0]}"
 
 
+def metadata(value: str | None = None) -> dict:
+    """The notebook metadata that records this machine's float platform (or `value`)."""
+    return {METADATA_KEY: {"float_platform": value or float_platform()}}
+
+
 def record(path: str | Path, value: str | None = None) -> None:
     """Write this machine's float platform (or `value`) into a notebook's metadata."""
     import nbformat
 
     nb = nbformat.read(str(path), as_version=4)
-    nb.metadata.setdefault(METADATA_KEY, {})["float_platform"] = value or float_platform()
+    for key, entry in metadata(value).items():
+        nb.metadata.setdefault(key, {}).update(entry)
     nbformat.write(nb, str(path))
 
 

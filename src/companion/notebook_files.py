@@ -23,9 +23,10 @@ VOLATILE_KEYS = ("metadata.papermill", "cell.metadata.papermill")
 VOLATILE_MARK = "NBVAL_IGNORE_OUTPUT"
 
 
-def clean(path: str | Path) -> None:
+def clean(path: str | Path, metadata: dict | None = None) -> None:
     """Strip volatile metadata from an executed notebook in place (nbstripout), then drop the
-    empty `tags` lists papermill leaves on every cell and the outputs of `VOLATILE_MARK` cells."""
+    empty `tags` lists papermill leaves on every cell and the outputs of `VOLATILE_MARK` cells;
+    `metadata` is merged into the notebook's metadata in the same pass."""
     import nbformat
 
     subprocess.run([sys.executable, "-m", "nbstripout", "--keep-output", "--keep-count",
@@ -37,6 +38,8 @@ def clean(path: str | Path) -> None:
             del cell.metadata["tags"]
         if cell.cell_type == "code" and VOLATILE_MARK in cell.source:
             cell.outputs = []
+    for key, value in (metadata or {}).items():
+        nb.metadata.setdefault(key, {}).update(value)
     nbformat.write(nb, str(path))
 
 

@@ -120,8 +120,9 @@ def execute(name: str, source: Path, output: Path, figures: Path, profile: str,
         if profile != "quick":
             write_provenance(figures, name, profile, time.perf_counter() - start, root)
         if Path(output).resolve() == Path(source).resolve():
-            clean(output)  # the committed notebook: no timestamps, injected cell or timings
-            float_platform.record(output)  # whose floats it holds (what nbval can compare)
+            # the committed notebook: no timestamps, injected cell or timings; and whose floats it
+            # holds (what nbval can compare)
+            clean(output, metadata=float_platform.metadata())
         else:
             _relative_paths(output, root)
     except Exception as err:  # papermill wraps cell errors; report them instead of stopping
