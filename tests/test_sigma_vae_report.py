@@ -249,6 +249,18 @@ def test_a_gap_within_the_seed_spread_is_not_tested_over_three_seeds():
     assert c.verdict == "NOT TESTED" and "WAE" in c.reason and "seed-to-seed spread" in c.reason
 
 
+def test_both_ends_worse_yet_fd_falling_at_every_step_is_not_tested():
+    # FD(q̂) falls at every step down to σ² = 0.001 (the FAIL rule), yet both ends stay more than the twin
+    # spread (x1.1) above the best learned model, 20 (the PASS rule): contradictory, so no verdict
+    falling = {0.001: dict(fd_agg=24), 0.01: dict(fd_agg=26), 0.05: dict(fd_agg=28), 0.1: dict(fd_agg=34),
+               0.5: dict(fd_agg=40)}
+    plan, runs = fake_runs(sweep=falling)
+    c = [c for c in all_claims(plan, runs) if c.claim.startswith("Fig. 1(b) / Sec. 5.1")][0]
+    assert c.verdict == "NOT TESTED" and "both rules hold" in c.reason and "×1.200" in c.reason
+    # the same grid with the small end at the learned model's FD is the FAIL pattern alone
+    assert verdict_of("Fig. 1(b) / Sec. 5.1", sweep=falling | {0.001: dict(fd_agg=20)}) == "FAIL"
+
+
 def test_within_model_gaps_below_the_metric_floor_and_a_missing_floor_are_not_tested():
     assert verdict_of("Fig. 1(b): samples", sweep={1.0: dict(fd_prior=48.2)}) == "NOT TESTED"   # gap 0.2 < 0.4
     assert verdict_of("Fig. 2(a) (MNIST)", floors={"fashion-mnist": 0.1}) == "NOT TESTED"

@@ -72,14 +72,33 @@ def test_table1_orderings():
     assert find(verdicts(fake_runs(fd=(10.0, 5.0, 20.0, 40.0))), "SOS means score worse").verdict == FAIL
 
 
-def test_editing_claims_pass_and_fail():
-    good = {"before": torch.full((50,), 0.02) + 0.001 * torch.randn(50), "after": torch.full((50,), 0.01),
-            "change_high": torch.full((50,), 0.1), "change_low": torch.full((50,), 0.001)}
-    bad = {**good, "after": torch.full((50,), 0.03), "change_low": torch.full((50,), 0.05)}
+def _edit(before, after, high=0.1, low=0.001, n=50):
+    """One model's `edit_with_truth` summary: n images around the given means."""
+    return {"before": torch.full((n,), before) + 0.001 * torch.randn(n), "after": torch.full((n,), after),
+            "change_high": torch.full((n,), high), "change_low": torch.full((n,), low)}
+
+
+def test_editing_claims_pass_and_fail_paired_over_seeds():
+    torch.manual_seed(0)
+    good = [_edit(0.02 + 0.001 * s, 0.010 + 0.0005 * s) for s in range(3)]
+    bad = [_edit(0.02 + 0.001 * s, 0.03 + 0.0005 * s, low=0.05) for s in range(3)]
     assert find(verdicts(fake_runs(), good), "editing a patch").verdict == PASS
     assert find(verdicts(fake_runs(), bad), "editing a patch").verdict == FAIL
     assert find(verdicts(fake_runs(), good), "the edit changes correlated").verdict == PASS
     assert find(verdicts(fake_runs(), bad), "the edit changes correlated").verdict == FAIL
+    # one seed of three whose far pixels move as much as the near ones fails the second claim
+    assert find(verdicts(fake_runs(), good[:2] + bad[2:]), "the edit changes correlated").verdict == FAIL
+
+
+def test_editing_gain_on_one_model_or_mixed_seeds_is_not_tested():
+    torch.manual_seed(0)
+    # a clear gain on every image of one model is still one model: the paired test needs three
+    one = find(verdicts(fake_runs(), [_edit(0.02, 0.01)]), "editing a patch")
+    assert one.verdict == NOT_TESTED and "paired test needs 3" in one.reason
+    # seeds that disagree (−0.010, +0.008, −0.001): the interval over seeds includes 0
+    mixed = [_edit(0.02, 0.010), _edit(0.02, 0.028), _edit(0.02, 0.019)]
+    c = find(verdicts(fake_runs(), mixed), "editing a patch")
+    assert c.verdict == NOT_TESTED and "includes 0" in c.reason
 
 
 def test_spectrum_claim_needs_a_converged_fit():
@@ -106,6 +125,11 @@ def test_editing_moves_the_rest_toward_an_image_the_covariance_explains():
     out = report.edit_with_truth(model, x)
     assert torch.all(out["after"] < 0.1 * out["before"])
     assert torch.all(out["change_high"] > 10 * out["change_low"])
+    # every seed's SOS-VAE on the same images, in seed order (the ΔH run left out)
+    runs = {sn.Config(observation="low_rank", seed=s): FakeRun(sn.Config(seed=s), {}, model) for s in (1, 0)}
+    runs[sn.Config(observation="low_rank", seed=0, entropy_target=50.0)] = FakeRun(None, {}, None)
+    edits = report.edits_over_seeds(runs, "fashion-mnist", x)
+    assert len(edits) == 2 and torch.equal(edits[0]["after"], out["after"])
 
 
 def test_figures_and_coverage():
