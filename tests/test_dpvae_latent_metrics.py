@@ -218,9 +218,8 @@ def test_leakage_jacobian_term_is_the_mean_log_determinant():
     torch.manual_seed(0)
     flow = CouplingFlow(2, blocks=2, hidden=8).double()
     with torch.no_grad():
-        last = flow.blocks[0].s_net[4]
-        last.bias.fill_(0.3)
-        last.weight.normal_(0, 0.3)                               # log-det varies over samples
+        flow.blocks[0].biases[-1][0].fill_(0.3)                   # the s net's last layer
+        flow.blocks[0].weights[-1][0].normal_(0, 0.3)             # log-det varies over samples
     z = torch.randn(1000, 2, generator=gen(8), dtype=F64) * 2.5
     taus = [-6.0, -4.0, -3.0]
     with_j = leakage_scores(z, mu, logvar, flow, taus, jacobian=True)

@@ -25,11 +25,9 @@ def bent_flow(dim=2, value=0.3, seed=0):
     torch.manual_seed(seed)
     flow = CouplingFlow(dim, blocks=4, hidden=16)
     with torch.no_grad():
-        for block in flow.blocks:
-            for net in (block.s_net, block.t_net):
-                last = [m for m in net if isinstance(m, torch.nn.Linear)][-1]
-                last.weight.normal_(0, value)
-                last.bias.normal_(0, value)
+        for block in flow.blocks:                       # the last layer of both s and t nets
+            block.weights[-1].normal_(0, value)
+            block.biases[-1].normal_(0, value)
     return flow
 
 
@@ -234,7 +232,7 @@ def test_every_regulariser_trains_with_and_without_the_flow(reg):
         assert all(math.isfinite(v) for v in losses)
         assert sum(losses[-10:]) < sum(losses[:10])  # the reconstruction improves
         if flowed:
-            last = [p for n, p in model.flow.named_parameters() if n.endswith(".4.weight")]
-            assert len(last) == 12 and max(float(p.detach().abs().max()) for p in last) > 0  # zero at start
+            last = [p for n, p in model.flow.named_parameters() if n.endswith("weights.2")]   # s and t stacked
+            assert len(last) == 6 and max(float(p.detach().abs().max()) for p in last) > 0  # zero at start
         if disc:
             assert any(not torch.equal(a, b) for a, b in zip(before, disc.parameters()))

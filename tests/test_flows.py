@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.distributions import MultivariateNormal
 
-from companion.core.flows import AffineCoupling, CouplingFlow, conditioner_mlp, half_mask
+from companion.core.flows import AffineCoupling, CouplingFlow, MLPCoupling, conditioner_mlp, half_mask
 
 
 def random_flow(dim, blocks=4, seed=0, t_last="tanh", scale=0.4):
@@ -89,3 +89,32 @@ def test_one_block_keeps_its_masked_coordinates():
     a = torch.randn(7, 4)
     y, _ = block(a)
     assert torch.equal(y[:, :2], a[:, :2]) and not torch.allclose(y[:, 2:], a[:, 2:])
+
+
+@pytest.mark.parametrize("t_last", ["tanh", "identity"])
+def test_the_stacked_mlp_block_is_the_two_separate_nets(t_last):
+    """MLPCoupling evaluates the s and t MLPs in one batched product: the same function as an
+    AffineCoupling over two `conditioner_mlp`s holding the same weights, and the same start."""
+    torch.manual_seed(4)
+    fused = MLPCoupling(half_mask(5), hidden=8, t_last=t_last).double()
+    torch.manual_seed(4)
+    s_net, t_net = conditioner_mlp(5, 8), conditioner_mlp(5, 8, t_last)
+    for (w, b), k in zip(zip(fused.weights, fused.biases), (0, 2, 4)):
+        assert torch.equal(w[0].T.float(), s_net[k].weight) and torch.equal(w[1].T.float(), t_net[k].weight)
+        assert torch.equal(b[0, 0].float(), s_net[k].bias) and torch.equal(b[1, 0].float(), t_net[k].bias)
+    with torch.no_grad():                               # leave the zero start: random weights everywhere
+        for p in fused.parameters():
+            p.add_(0.5 * torch.randn_like(p))
+    separate = AffineCoupling(half_mask(5), s_net, t_net).double()
+    with torch.no_grad():
+        for (w, b), k in zip(zip(fused.weights, fused.biases), (0, 2, 4)):
+            for net, i in ((separate.s_net, 0), (separate.t_net, 1)):
+                net[k].weight.copy_(w[i].T)
+                net[k].bias.copy_(b[i, 0])
+    a = torch.randn(9, 5, dtype=torch.float64)
+    (y1, ld1), (y2, ld2) = fused(a), separate(a)
+    torch.testing.assert_close(y1, y2, atol=1e-12, rtol=0)
+    torch.testing.assert_close(ld1, ld2, atol=1e-12, rtol=0)
+    torch.testing.assert_close(fused.inverse(y1), separate.inverse(y2), atol=1e-12, rtol=0)
+    # leading dimensions pass through: [K, N, D] as K x N rows
+    torch.testing.assert_close(fused.inverse(y1.view(3, 3, 5)), a.view(3, 3, 5), atol=1e-12, rtol=0)

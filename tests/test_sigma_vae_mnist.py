@@ -18,7 +18,7 @@ def test_quick_plan_lists_the_sweep_and_the_comparison():
     assert all(c.zdim == 2 and c.dataset == "mnist" for c in plan.sweep)
     assert set(plan.table) == {(d, m) for d in ("mnist", "fashion-mnist") for m in sv.TABLE_METHODS}
     pixel = plan.table[("mnist", "pixel σ²")][0]
-    assert pixel.stage2_epochs == 10 and pixel.zdim == 16
+    assert pixel.stage2_epochs == 8 and pixel.zdim == 16
     # stage 2 continues the very model of the "dataset σ²" column: one stage-1 training, not two
     assert sv.stage_one(pixel) == plan.table[("mnist", "dataset σ²")][0]
     # Table 2's five methods: three seeds on MNIST (paired tests), one on Fashion-MNIST; the stage-2
@@ -26,7 +26,7 @@ def test_quick_plan_lists_the_sweep_and_the_comparison():
     assert [len(plan.table[("mnist", m)]) for m in sv.TABLE2_METHODS] == [3] * 5
     assert [len(plan.table[("fashion-mnist", m)]) for m in sv.TABLE2_METHODS] == [1] * 5
     control = plan.table[("mnist", "dataset σ² (as long)")]
-    assert len(control) == 1 and control[0].epochs == 20 and control[0].stage2_epochs == 0
+    assert len(control) == 1 and control[0].epochs == 16 and control[0].stage2_epochs == 0
     assert len(plan.all_runs) == len(set(plan.all_runs)) == 8 + (5 * 3 + 2) + (5 + 2)
     # explicit seeds apply to every model
     assert {len(cs) for cs in sv.make_plan("quick", seeds=[4, 5]).table.values()} == {2}

@@ -48,7 +48,7 @@ def test_plan_shares_identical_runs():
     assert len(plan.all_runs) == len(set(plan.all_runs))
     assert len(plan.all_runs) == len(plan.table2) + len(plan.fig3) + len(plan.fig21) - 5
     quick = toy.make_plan("quick")
-    assert {c.n_iter for c in quick.fig3 + quick.fig21} == {1000}
+    assert {c.n_iter for c in quick.fig3 + quick.fig21} == {700}
     assert {c.n_iter for c in quick.table2} == {5000}
 
 
