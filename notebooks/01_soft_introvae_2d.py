@@ -114,10 +114,10 @@ print("Fig. 3 and Fig. 21 runs differ in:", changed or "nothing")
 #   truncated: its LR milestones at 10k and 15k do not fire), with 500 warm-up iterations.
 # * The VAE warm-up with S-IntroVAE's betas (β_kl > β_rec) collapses the posterior (kl_real ≈ 0.02) before the introspective phase rescues it, so a
 #   long warm-up only costs time.
-# * Fig. 3 and Fig. 21 need seven more runs (IntroVAE at m = 1, 5 and 10; two S-IntroVAE seeds; the Fig. 21 pair); they use 1000 iterations and a
-#   coarse 256² evaluation grid, since their claims rest on the KL terms and the histogram metrics, not on sharp modes. (At 2000 iterations and
-#   four margins the notebook took ~10.5 minutes under nbval, at 1500 iterations ~9; neither decided the claims, and six notebooks share CI's
-#   hour.)
+# * Fig. 3 and Fig. 21 need seven more runs (IntroVAE at m = 1, 5 and 10; two S-IntroVAE seeds; the Fig. 21 pair); they use 700 iterations
+#   (the first 500 the introspective models' VAE warm-up) and a coarse 256² evaluation grid, since their claims rest on the KL terms and the
+#   histogram metrics, not on sharp modes. (At 2000 iterations and four margins the notebook took ~10.5 minutes under nbval, at 1500
+#   iterations ~9; neither these nor 1000 iterations decided the claims, and six notebooks share CI's hour.)
 # * Only 8 Gaussians and one seed are trained for Fig. 2 / Table 2. Table 2's values are out of reach at this budget (the paper-style KL rewards
 #   modes exactly as wide as the data's), and its claims need three seeds or more for a paired test: with one seed they are NOT TESTED.
 #   Pass `datasets` and `seeds` to train more.
@@ -143,7 +143,7 @@ display(table5)
 runs = toy.run_plan(plan, device=device, jobs=jobs)
 timing = run_times(runs, ["method", "dataset", "seed", "m", "beta_neg", ("iterations", lambda c: c.n_iter)])
 print(run_times_line(timing, jobs, "runs"))
-print("A fresh quick run (empty cache) trains for about 11 minutes on two CPU cores (benchmarks/README.md);"
+print("A fresh quick run (empty cache) trains for about 7 minutes on two CPU cores (benchmarks/README.md);"
       " `timing` holds the time of each run.")
 
 # %% [markdown]
@@ -293,19 +293,21 @@ show_claims(claims, out)
 # * **Fig. 2(b) — PASS.** The VAE puts 0.0095 of its exp(ELBO) mass on the support, barely more than a flat density (0.0079): its likelihood hardly
 #   knows where the data are. S-IntroVAE puts 0.264 there, 28× the VAE's. Its density is a sharp ring through the 8 modes with peaks on them,
 #   not yet 8 separate peaks, so 74 % of its mass still lies off the support after 5000 iterations.
-# * **Fig. 21 — FAIL.** The VAE collapses as the paper says: its real-data KL ends at 0.0003 nats and its samples form one short stroke at the
-#   centre, none on the support. S-IntroVAE's posterior does not collapse (its KL rises from 0.0006 to 0.13 nats once the warm-up ends at
-#   iteration 500), but after these 1000 iterations its samples are one short stroke beside the top-left mode: all of them lie off the
-#   support and none of the 8 modes gets its share. The paper's Fig. 21 shows S-IntroVAE's samples on the modes; this run does not reproduce that part. (When the
-#   quick profile was designed, S-IntroVAE with the Table 5 betas went through such a ring for its first ~2000 iterations before settling on the
-#   modes; whether longer training does the same in this setting is not tested here.)
-# * **Fig. 3 — NOT TESTED.** After 1000 iterations neither method has learned the data. IntroVAE's KL is 220, 193 and 220 at m = 1, 5 and 10
-#   — at its ceiling (220.1, no sample on the data) for m = 1 and 10 — and S-IntroVAE's is 169 on seed 0 and 220.1 on seed 1, at its
-#   ceiling too. At m = 5, the only margin where IntroVAE is below its ceiling, the gap to S-IntroVAE on the seed both share (KL 193 vs 169,
-#   JSD 91.5 vs 87.1) is within S-IntroVAE's range over its two seeds (KL 51.1, JSD 14.9). The comparison is of models that put (almost) no
-#   samples where the data are, and the claim is not tested. The paper's Fig. 3 uses 30k iterations and 5 seeds (the full profile). (Earlier
-#   runs of this notebook at 2000 iterations, with m = 2 as well, were no more decided: IntroVAE at its ceiling at m = 5 and 10, S-IntroVAE at
-#   its ceiling on one seed; these short runs are chaotic, and the quick profile keeps them short for its ten-minute budget.)
+# * **Fig. 21 — FAIL.** The VAE collapses as the paper says: its real-data KL ends at 0.0002 nats and its samples form one short dash at the
+#   centre, none on the support. S-IntroVAE's posterior does not collapse (its KL rises from 0.0006 to 0.12 nats once the warm-up ends at
+#   iteration 500), but after these 700 iterations (200 of them introspective) its samples are one short stroke above the top-right mode,
+#   pointing away from the centre: all of them lie off the support and none of the 8 modes gets its share. The paper's Fig. 21 shows
+#   S-IntroVAE's samples on the modes; this run does not reproduce that part. (When the quick profile was designed, S-IntroVAE with the
+#   Table 5 betas formed a ring through the modes for its first ~2000 iterations before settling on them; whether longer training settles in
+#   this setting is not tested here.)
+# * **Fig. 3 — NOT TESTED.** After 700 iterations IntroVAE has not learned the data at any margin: its KL is 220.2 at m = 1, 5 and 10 — its
+#   ceiling (220.1, no sample on the data) — with JSD 105, 105 and 104. S-IntroVAE with the same betas is below its ceiling on both seeds
+#   (KL 141 on seed 0 and 86 on seed 1, JSD 80.2 and 65.8; a range of 55 and 14.4 over the two seeds): it has begun to reach the data,
+#   though far from the paper's values. Being below a model with no sample on the data says nothing about m, so the claim is not tested.
+#   The paper's Fig. 3 uses 30k iterations and 5 seeds (the full profile). (Earlier runs of this notebook were no more decided: at 1000
+#   iterations IntroVAE sat at its ceiling at m = 1 and 10, S-IntroVAE at its own on one seed, and at m = 5 the gap was within S-IntroVAE's
+#   range over its seeds; at 2000 iterations, with m = 2 as well, IntroVAE sat at its ceiling at m = 5 and 10, S-IntroVAE on one seed. These
+#   short runs are chaotic, and the quick profile keeps them short for CI's hour.)
 # * **Table 2 — NOT TESTED** (one seed: a paired test needs three). The numbers are printed above beside the paper's. With the paper's
 #   8-Gaussian betas (m = 1), IntroVAE here covers none of the 8 modes after 5000 iterations (batch 256; all its samples off the
 #   support, in one blob) and scores KL 220 (its ceiling), against the paper's 2.53 ± 1.07 with these betas.
@@ -319,7 +321,7 @@ show_claims(claims, out)
 #   no mode covered at any checkpoint): the method is very sensitive to this weight, and the paper's betas may belong to a weighting that is not
 #   this one. One seed cannot tell a bad seed from a method failure either (the paper's ± 1.07 is over 5 seeds). The cause is open.
 #
-# The diagnostics below flag the IntroVAE runs of Fig. 3 whose KL sits at its ceiling.
+# The diagnostics below flag the IntroVAE runs of Fig. 3 whose KL sits at its ceiling (all three margins in this run).
 
 # %% [markdown]
 # ## Diagnostics

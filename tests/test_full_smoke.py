@@ -36,6 +36,10 @@ def test_full_profile_smoke_runs_on_the_cpu(name, tmp_path, monkeypatch, request
     if reason:
         pytest.skip(reason)
     monkeypatch.setenv("COMPANION_CACHE", str(tmp_path / "cache"))
+    # pytest-xdist runs two smokes side by side: each trains in its kernel on one thread, instead of
+    # spawning two pool workers (four trainers on two cores; the pool has its own tests)
+    for var in ("COMPANION_JOBS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(var, "1")
     out, figures = tmp_path / f"{name}.ipynb", tmp_path / "figures"
     res = runner.run_notebook(name, "full", {"output_dir": str(figures), "device": "cpu"}, output=out,
                               progress=False, echo=lambda s: None, smoke=True)

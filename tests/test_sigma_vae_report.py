@@ -159,7 +159,7 @@ def test_profile_seeds_pair_mnist_and_leave_single_seed_fashion_mnist_untested()
     assert "1 seed on this dataset" in c[t2.format("Fashion-MNIST")].reason
     pixel = "Table 3 ({}): a per-pixel variance gives a further large gain over the global σ²"
     assert c[pixel.format("MNIST")].verdict == "PASS"
-    assert "trained as long (20 epochs)" in c[pixel.format("MNIST")].run
+    assert "trained as long (16 epochs)" in c[pixel.format("MNIST")].run
     assert c[pixel.format("Fashion-MNIST")].verdict == "PASS"
     assert "measured on MNIST" in c[pixel.format("Fashion-MNIST")].run
 
@@ -355,7 +355,7 @@ def test_like_for_like_table_shows_the_sigma2_constant_and_the_training_length()
     ll = report.loglik_like_for_like(plan, runs).set_index(["dataset", "model"])
     assert ll.loc[("MNIST", "VAE"), "−(d/2) log 2πσ²"] == "-449"
     assert ll.loc[("MNIST", "β-VAE"), "−(d/2) log 2πσ²"] == "-720"
-    assert ll.loc[("MNIST", "pixel σ²"), "epochs"] == 20 and ll.loc[("MNIST", "dataset σ²"), "epochs"] == 10
+    assert ll.loc[("MNIST", "pixel σ²"), "epochs"] == 16 and ll.loc[("MNIST", "dataset σ²"), "epochs"] == 8
 
 
 def test_table1_kl_shows_ratios_and_the_null_floor():
@@ -368,7 +368,8 @@ def test_table1_kl_shows_ratios_and_the_null_floor():
 def test_limits_name_the_seeds_the_confound_and_the_stage2_start():
     plan, runs = fake_runs()
     text = " ".join(report.limits(plan, runs, report.sweep_frame(plan, runs)))
-    assert "1 seed on MNIST" in text and "20 epochs" in text and "control trained as long" in text
+    assert "1 seed on MNIST" in text and "16 epochs" in text and "control trained as long" in text
+    assert "10k training images for 8 epochs per stage" in text      # the plan's own scale, not a fixed text
     assert "Stage 2's start" not in text            # 0.016 against 0.015: it started where stage 1 ended
     plan, runs = fake_runs(stage2_start=0.05)
     text = " ".join(report.limits(plan, runs, report.sweep_frame(plan, runs)))

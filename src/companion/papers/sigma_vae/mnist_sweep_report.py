@@ -971,8 +971,9 @@ def limits(plan: Plan, runs, sweep: pd.DataFrame) -> list[str]:
         + ". One pair is a rough spread: it can be larger or smaller than a seed-to-seed spread.",
         "**Fréchet distance, not FID.** Offline the features are a small classifier's, so the numbers rank models "
         "within this run but are not on the paper's FID scale; the 'Real images' column uses the same features.",
-        "**Scale.** An MLP on 10k training images for 10 epochs (the paper's architecture, data size and training "
-        "length are in its missing supplement). Absolute values differ: Table 1's KL(q̂‖p) is "
+        f"**Scale.** An MLP on {pix.n_train // 1000}k training images for {pix.epochs} epochs per stage (the "
+        "paper's architecture, data size and training length are in its missing supplement). Absolute values "
+        "differ: Table 1's KL(q̂‖p) is "
         + ", ".join(f"×{r.metrics['kl_agg'] / SIGMA_VAE_TABLE1_KL[k][0]:.1f}"
                     for k, r in _table1_runs(plan, runs).items())
         + f" the paper's; Table 3's learned-σ² IWAE ({DATASET_LABELS[ds]}, prior) is {iwae_ds:.0f} ('dataset') and "
