@@ -245,6 +245,9 @@ def test_coverage_rows_are_valid_and_name_every_figure_and_table_of_the_paper():
     status = {r.item: r.status for r in rows}
     assert status["Table 7, SVHN → CIFAR-10"] == "reproduced (full profile only)"
     assert status["Table 7, CIFAR-10 → SVHN"] == "reproduced (quick)"
+    notes = {r.item: r.note for r in rows}                  # the quick profile's own settings, not a fixed text
+    assert f"an MLP, {ood.QUICK.small['epochs']} epochs" in notes["Table 7, MNIST → Fashion-MNIST"]
+    assert f"2 epochs of {ood.QUICK.large['n_train'] // 1000}k images" in notes["Table 7, CIFAR-10 → SVHN"]
     assert "notebook 01" in {r.item: r.note for r in rows}["Fig. 3"]
 
 

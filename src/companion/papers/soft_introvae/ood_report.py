@@ -460,11 +460,12 @@ def coverage(plan: Plan, runs) -> list[Coverage]:
     out = []
     for ds in PAIRS:
         status, skipped = rows_status(ds)
-        note = {"mnist": "Table 7 section and claims; quick: an MLP, 8 epochs, one seed (not the paper's residual net "
-                         "and 200 epochs).",
+        small, large = QUICK.small, QUICK.large
+        note = {"mnist": f"Table 7 section and claims; quick: an MLP, {small['epochs']} epochs, one seed (not the "
+                         "paper's residual net and 200 epochs).",
                 "fashion-mnist": "Table 7 section and claims; quick: as the MNIST row.",
-                "cifar10": "Table 7 section and claims; quick: the residual net at a quarter width, 2 epochs of 10k "
-                           "images, one seed. Fig. 8 shows the same models.",
+                "cifar10": f"Table 7 section and claims; quick: the residual net at a quarter width, {large['epochs']} "
+                           f"epochs of {large['n_train'] // 1000}k images, one seed. Fig. 8 shows the same models.",
                 "svhn": "Table 7 section and claims; needs SVHN's training split (full profile)."}[ds]
         out.append(Coverage(f"Table 7, {DATASET_LABELS[ds]} → {DATASET_LABELS[PAIRS[ds]]}",
                             "OOD AUROC of the ELBO, VAE vs Soft-IntroVAE", status, note + skipped))
