@@ -62,3 +62,60 @@ def test_narrow_posteriors_need_float64():
     torch.testing.assert_close(exact_aggregate_log_density(z, mu, logvar), want)
     err32 = (exact_aggregate_log_density(z.float(), mu.float(), logvar.float()).double() - want).abs().max()
     assert err32 > 1.0   # float32 is off by nats here, which is why the Table 1 images use float64
+
+
+def _clustered(n, d, seed):
+    g = torch.Generator().manual_seed(seed)
+    centers = torch.randn(6, d, generator=g) * 3
+    spread = torch.randn(n, d, generator=g) * torch.rand(n, 1, generator=g)
+    return centers[torch.randint(0, 6, (n,), generator=g)] + spread
+
+
+@pytest.mark.parametrize("d, k", [(2, 8), (16, 12)])
+def test_the_vectorised_em_is_scikit_learns_fit(d, k):
+    """Same k-means start, same M-step and stopping rule: the same mixture as
+    sklearn.mixture.GaussianMixture, up to float32 rounding of the returned distribution."""
+    from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+    z = _clustered(3000, d, seed=d)
+    q = fit_gmm(z, k, seed=3)
+    sk = SkGaussianMixture(k, covariance_type="full", reg_covar=1e-6, random_state=3).fit(z.double().numpy())
+    np.testing.assert_allclose(q.mixture_distribution.probs.numpy(), sk.weights_, atol=1e-6)
+    np.testing.assert_allclose(q.component_distribution.loc.numpy(), sk.means_, atol=1e-5)
+    np.testing.assert_allclose(q.component_distribution.covariance_matrix.numpy(), sk.covariances_, atol=1e-5)
+
+
+def test_em_on_collapsed_points_fails_with_a_clear_error():
+    z = torch.zeros(200, 3)
+    z[100:] = 1.0
+    with pytest.raises(ValueError, match="at least n_components"):
+        fit_gmm(z[:4], 8)
+    with pytest.raises(ValueError, match="singular"):
+        fit_gmm(z, 2, reg_covar=0.0)
+
+
+def test_mixture_samples_follow_the_mixture():
+    """The component-first sampler against the mixture's closed-form mean and covariance
+    (law of total covariance) and its weights; and a 1-D mixture against its CDF (KS test)."""
+    from scipy import stats
+
+    weights = [0.2, 0.5, 0.3]
+    means = [[0.0, 1.0], [3.0, -1.0], [-2.0, -2.0]]
+    covs = [np.eye(2), [[2.0, 0.6], [0.6, 0.5]], [[0.3, -0.1], [-0.1, 0.2]]]
+    q = mixture(weights, means, covs)
+    torch.manual_seed(0)
+    z = q.sample((200_000,)).double()
+    w, m, c = (torch.tensor(np.asarray(a, dtype=float)) for a in (weights, means, covs))
+    mean = w @ m
+    cov = (w[:, None, None] * (c + m[:, :, None] * m[:, None, :])).sum(0) - mean[:, None] * mean[None, :]
+    torch.testing.assert_close(z.mean(0), mean, atol=0.02, rtol=0)
+    torch.testing.assert_close(torch.cov(z.T), cov, atol=0.03, rtol=0)
+    q1 = mixture([0.3, 0.7], [[-1.0], [2.0]], [[[0.25]], [[1.0]]])
+    x = q1.sample((5000,)).squeeze(1).numpy()
+    cdf = lambda t: 0.3 * stats.norm.cdf(t, -1, 0.5) + 0.7 * stats.norm.cdf(t, 2, 1)
+    assert stats.kstest(x, cdf).pvalue > 0.01
+    # a single draw and a batch shape keep their shapes
+    assert q.sample().shape == (2,) and q.sample((4, 5)).shape == (4, 5, 2)
+    # the wrong distribution fails the same test: one component's weight moved
+    wrong = mixture([0.5, 0.5], [[-1.0], [2.0]], [[[0.25]], [[1.0]]]).sample((5000,)).squeeze(1).numpy()
+    assert stats.kstest(wrong, cdf).pvalue < 1e-6

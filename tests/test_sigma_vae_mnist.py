@@ -43,7 +43,7 @@ def test_smoke_keeps_the_full_profiles_paths_at_tiny_sizes():
     assert smoke.profile.name == "full (smoke)" and smoke.base.arch == full.base.arch == "conv"
     assert smoke.base.fd_features == "inception" and set(smoke.table) == set(full.table)
     assert {len(cs) for cs in smoke.table.values()} == {3}
-    assert smoke.base.n_train == 512 and smoke.base.epochs == 1 and smoke.profile.stage2_epochs == 1
+    assert smoke.base.n_train == 256 and smoke.base.epochs == 1 and smoke.profile.stage2_epochs == 1
     with pytest.raises(ValueError, match="smoke must be True or False"):
         sv.make_plan("quick", smoke="yes")
 

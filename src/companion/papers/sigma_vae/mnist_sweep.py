@@ -171,8 +171,8 @@ QUICK = Profile(
 PROFILES = {"quick": QUICK, "full": FULL}
 
 #: [A] smoke sizes: every dataset, model and evaluation of a profile in seconds (numbers meaningless)
-SMOKE_CHANGES = dict(n_train=512, epochs=1, gmm_components=4, kl_samples=500, kl_repeats=2,
-                     iwae_k=4, iwae_images=32, eval_images=256, fd_samples=256, density_grid=16)
+SMOKE_CHANGES = dict(n_train=256, epochs=1, gmm_components=4, kl_samples=500, kl_repeats=2,
+                     iwae_k=4, iwae_images=16, eval_images=128, fd_samples=128, density_grid=16)
 
 
 def smoke_profile(profile: Profile) -> Profile:
@@ -385,7 +385,7 @@ def evaluate_one(model: SigmaVAE, config: Config, features, fd_label: str) -> tu
 
     mu, logvar = encode(model, x_train)
     z_agg = mu if deterministic else reparameterize(mu, logvar, gen)
-    q_hat = fit_gmm(z_agg, config.gmm_components, seed=config.seed)  # on the CPU (scikit-learn)
+    q_hat = fit_gmm(z_agg, config.gmm_components, seed=config.seed)  # EM on the CPU, float64
     metrics["kl_agg"], metrics["kl_agg_std"] = kl_to_standard_normal(
         q_hat, config.kl_samples, config.kl_repeats, seed=config.seed)
 
