@@ -276,9 +276,9 @@ show_claims(claims, out)
 #   0.13 with the decoupled prior), so its seed-to-seed spread is large.
 #   The **leakage curves (Fig. 4)** are lower with the decoupled prior for three regularisers (decided) and on average for β-TCVAE and FactorVAE
 #   (0.36 against 0.70, 1.97 against 3.39; intervals include 0): NOT TESTED.
-# * **MNIST (2-D latent, 600 iterations): NOT TESTED.** No model collapsed this time (smallest held-out KL 1.58 nats), but the VAE's two seeds
-#   differ by 43 in FD and the dpVAE's by 24 in FD(LP) and 10 nats in NLL — more than any gap between priors (the dpVAE's FD +11.8 and the
-#   β-dpVAE-H's +8.2 better, its FD(LP) −5.3 and +10.7, its NLL +7.5 and +1.0). β-VAE's q(z) already matches the prior (sKL 0.07, below the
+# * **MNIST (2-D latent, 600 iterations): NOT TESTED.** No model collapsed this time (smallest held-out KL 1.55 nats), but the VAE's two seeds
+#   differ by 43 in FD and the dpVAE's by 20 in FD(LP) and 10 nats in NLL — more than any gap between priors (the dpVAE's FD +15.65 and the
+#   β-dpVAE-H's +8.29 better, its FD(LP) −6.14 and +5.26, its NLL +7.5 and +1.2). β-VAE's q(z) already matches the prior (sKL 0.07, below the
 #   estimator's noise line 0.1). So no MNIST claim is decided at this budget (the paper trains 100,000 iterations). (An earlier run at 1,000
 #   iterations decided one claim the other way: the β-dpVAE's LP samples, nearly all "1"s, worse than its random ones: FAIL.)
 # * **The same hyperparameters**: every dpVAE uses its VAE's config but for the prior, and every model trained to a finite NLL: PASS.

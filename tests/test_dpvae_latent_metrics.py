@@ -98,7 +98,8 @@ def test_knn_kl_by_hand_on_a_tiny_set():
     s = np.array([0.5, 0.5, 1.0])
     want = 1 / 3 * np.log(s / r).sum() + np.log(2 / 2)
     assert knn_kl(p, q) == pytest.approx(want, abs=1e-12)
-    assert knn_kl(p, q, chunk=1) == pytest.approx(want, abs=1e-12)
+    assert knn_kl(p, q, chunk=1, kd_tree=False) == pytest.approx(want, abs=1e-12)
+    assert knn_kl(p, q, kd_tree=True) == pytest.approx(want, abs=1e-12)
 
 
 def test_knn_kl_survives_duplicates():
@@ -305,3 +306,12 @@ def test_importance_sampling_with_a_flow_prior():
     torch.testing.assert_close(got, want)
     with pytest.raises(ValueError, match="k >= 1"):
         importance_sampled_log_likelihood(log_px_fn, mu, logvar, None, 0)
+
+
+def test_knn_kl_by_k_d_trees_equals_the_distance_matrix():
+    """The CPU route (k-d trees) and the cdist route give the same estimate, duplicates included."""
+    g = torch.Generator().manual_seed(5)
+    p, q = torch.randn(700, 2, generator=g), torch.randn(500, 2, generator=g) * 1.3 + 0.4
+    p[10] = p[11]                                        # a duplicate: r floored on both routes
+    for a, b in ((p, q), (q, p)):
+        assert knn_kl(a, b, kd_tree=True) == pytest.approx(knn_kl(a, b, chunk=128, kd_tree=False), abs=1e-9)

@@ -209,15 +209,16 @@ def nearest_distance(points: torch.Tensor, reference: torch.Tensor, chunk: int =
     return torch.cat(out) if out else points.new_zeros(0)
 
 
-def knn_kl(p: torch.Tensor, q: torch.Tensor, chunk: int = 2048) -> float:
+def knn_kl(p: torch.Tensor, q: torch.Tensor, chunk: int = 2048, kd_tree: bool | None = None) -> float:
     """KL(P || Q) from samples by the 1-nearest-neighbour estimator [R: Pérez-Cruz 2008]:
 
         KL̂ = (d / n) sum_i log(s_i / r_i) + log(m / (n - 1)),
 
     r_i the distance from p_i to its nearest other p sample, s_i the distance from p_i to its
     nearest q sample, n = len(p), m = len(q), d the dimension. Computed in float64 with
-    `torch.cdist` over chunks of `chunk` rows of p; p_i's distance to itself is excluded by masking
-    the diagonal (the same as taking the second-smallest distance when it is exactly 0). Exact
+    `torch.cdist` over chunks of `chunk` rows of p, or by k-d trees (`kd_tree`; None: on the CPU);
+    p_i's distance to itself is excluded by masking the diagonal (the same as taking the
+    second-smallest distance when it is exactly 0). Exact
     duplicates would give r_i = 0 (or s_i = 0) and an infinite log, so distances are floored at
     `MIN_DISTANCE` = 1e-12 [A].
     """
@@ -234,6 +235,9 @@ def knn_kl(p: torch.Tensor, q: torch.Tensor, chunk: int = 2048) -> float:
         raise ValueError("knn_kl needs at least 1 sample of q")
     p = p.detach().double()
     q = q.detach().to(p)
+    if kd_tree if kd_tree is not None else p.device.type == "cpu":
+        r, s = _nearest_by_kd_tree(p.cpu(), q.cpu())
+        return float(d * (s.log() - r.log()).sum() / n + math.log(m / (n - 1)))
     total = torch.zeros((), dtype=torch.float64, device=p.device)
     for start in range(0, n, chunk):
         pc = p[start:start + chunk]
@@ -244,6 +248,20 @@ def knn_kl(p: torch.Tensor, q: torch.Tensor, chunk: int = 2048) -> float:
         s = torch.cdist(pc, q).amin(1).clamp_min(MIN_DISTANCE)
         total = total + (s.log() - r.log()).sum()
     return float(d * total / n + math.log(m / (n - 1)))
+
+
+def _nearest_by_kd_tree(p: torch.Tensor, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(r, s) of `knn_kl` on the CPU by k-d trees (scipy's cKDTree, exact Euclidean distances):
+    r from the two nearest p samples of each p_i (itself at 0 and its nearest other one; a
+    duplicate makes both 0, as the masked diagonal does), s from the nearest q sample. In 2-D,
+    5,000 points take milliseconds instead of the ~0.5 s of a 5,000 x 5,000 `cdist`."""
+    from scipy.spatial import cKDTree
+
+    pn, qn = p.numpy(), q.numpy()
+    r = cKDTree(pn).query(pn, k=2)[0][:, 1]
+    s = cKDTree(qn).query(pn, k=1)[0]
+    to = lambda a: torch.from_numpy(a).clamp_min(MIN_DISTANCE)
+    return to(r), to(s)
 
 
 def symmetric_kl(q_samples: torch.Tensor, p_samples: torch.Tensor) -> float:

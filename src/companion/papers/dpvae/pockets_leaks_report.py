@@ -159,9 +159,10 @@ def _run(runs, dataset, reg, dp, seed):
 
 
 def _data_panel(ax, real, points, title, lp=None, hp=None):
-    ax.scatter(*real.T, s=2, c="0.8", linewidths=0, label="training data")
+    ax.scatter(*real.T, s=2, c="0.8", linewidths=0, label="training data", rasterized=True)
     if points is not None:
-        ax.scatter(*points.T, s=3, c="tab:blue", alpha=0.6, linewidths=0, label="random samples")
+        ax.scatter(*points.T, s=3, c="tab:blue", alpha=0.6, linewidths=0, label="random samples",
+                   rasterized=True)
     if hp is not None:
         ax.scatter(*hp[:60].T, marker="^", s=16, c="tab:red", linewidths=0, label="HP samples")
     if lp is not None:
@@ -177,7 +178,7 @@ def _axis_labels(space: str) -> tuple[str, str]:
 
 def _latent_panel(ax, z, lp, hp, title, space="z"):
     lim = max(3.5, float(np.quantile(np.abs(z), 0.995)) + 0.3)
-    ax.hist2d(z[:, 0], z[:, 1], bins=60, range=[[-lim, lim], [-lim, lim]], cmap="Blues")
+    ax.hist2d(z[:, 0], z[:, 1], bins=60, range=[[-lim, lim], [-lim, lim]], cmap="Blues", rasterized=True)
     ax.scatter(*hp[:60].T, marker="^", s=16, c="tab:red", linewidths=0)
     ax.scatter(*lp[:60].T, marker="*", s=28, c="k", linewidths=0)
     xlabel, ylabel = _axis_labels(space)
