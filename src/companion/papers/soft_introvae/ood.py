@@ -111,13 +111,15 @@ QUICK = Profile(
     # 3 epochs at lr 1e-3 (measured: the MLP VAE's MNIST AUROC is 0.89 after 3 epochs at 2e-4,
     # 0.91 at 1e-3, and levels off near 0.94 by 8-10 epochs; 8 epochs took the notebook over its
     # ten minutes, and 3 because six notebooks share CI's hour: 4 epochs measured 548 s for the
-    # notebook); 32x32: residual widths / 4, 4k of the 10k offline training images, 2 epochs
-    # (6k before, for the same reason). 2000 test images per dataset.
+    # notebook); 32x32: residual widths / 4, 2k of the 10k offline training images, 2 epochs
+    # (6k, then 4k before, for the same reason: at 4k and 6k the CIFAR-10 models had not learned
+    # either, AUROC 0.23-0.24 with both methods, so the block shows the code path and the figure,
+    # and its claims stay NOT TESTED by that measured precondition). 2000 test images per dataset.
     small=dict(arch="mlp", epochs=3, lr=1e-3, eval_images=2000, train_eval_images=2000),
-    large=dict(channels=(16, 32, 64), zdim=64, batch_size=64, n_train=4000, epochs=2,
+    large=dict(channels=(16, 32, 64), zdim=64, batch_size=64, n_train=2000, epochs=2,
                eval_images=2000, train_eval_images=2000),
     why="MNIST<->Fashion-MNIST with a small MLP (3 epochs) and CIFAR-10->SVHN with a narrow residual "
-        "net (2 epochs of 4k of the 10k offline training images; SVHN's training split is not offline), "
+        "net (2 epochs of 2k of the 10k offline training images; SVHN's training split is not offline), "
         "one seed, 2000 test images per dataset.",
 )
 
