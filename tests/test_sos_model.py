@@ -112,6 +112,27 @@ def test_the_distribution_alone_recovers_probabilistic_pca():
     np.testing.assert_allclose(np.cov(samples.T)[:3, :3], low_rank[:3, :3], atol=0.01)
 
 
+def test_the_likelihood_from_data_statistics_is_the_mean_log_prob():
+    """`mean_log_likelihood` (mean and covariance only) against torch's LowRankMultivariateNormal
+    over the images themselves, value and gradients, float64; a wrong diagonal fails it."""
+    from torch.distributions import LowRankMultivariateNormal
+
+    from companion.papers.sos_vae import distribution_only as free
+
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(300, 1, 7, 7, generator=g, dtype=torch.float64)
+    stats = free.DataStatistics.of(x)
+    mean = (0.4 + 0.1 * torch.randn(49, generator=g, dtype=torch.float64)).requires_grad_()
+    factor = (0.2 * torch.randn(49, 4, generator=g, dtype=torch.float64)).requires_grad_()
+    got = free.mean_log_likelihood(mean, factor, 1e-2, stats)
+    want = LowRankMultivariateNormal(mean, factor, torch.full_like(mean, 1e-2)).log_prob(x.flatten(1)).mean()
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-9)
+    grads = torch.autograd.grad(got, (mean, factor))
+    for a, b in zip(grads, torch.autograd.grad(want, (mean, factor))):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+    assert abs(float(free.mean_log_likelihood(mean, factor, 2e-2, stats) - want)) > 1.0
+
+
 def test_the_resnet_decoder_keeps_the_authors_factor_layout():
     """The factor head's R·C channels are read as [B, R, C·H·W] and transposed: P[b, c·H·W + p, r] is
     channel r·C + c at pixel p [authors' code]."""
