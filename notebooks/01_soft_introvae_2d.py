@@ -176,7 +176,8 @@ plt.show()
 #
 # The metrics are the authors' code's, so that the numbers compare with the paper's: "KL" and "JSD" act on 100×100 histograms of
 # *densities* of 5000 real and 5000 model samples, with a $10^{-14}$ floor inside the logs and a mean over histogram rows — they are **not** the textbook
-# divergences (the "JSD" goes up to 16). gnELBO is the data's share of the total energy on a 1024² grid (×10⁷). All are lower-is-better.
+# divergences (the "JSD" goes up to 16). gnELBO is the data's share of the total energy on the authors' 1024² grid (×10⁷); the quick profile
+# evaluates a 512² grid and estimates the 1024² sum from its mean. All are lower-is-better.
 # The real-vs-real column scores two independent real sets against each other: about what a perfect model gets.
 #
 # In the quick profile these numbers are **not comparable** with the paper's: the histogram metrics reward modes exactly as wide as the data's, which
@@ -291,7 +292,7 @@ show_claims(claims, out)
 # * **Fig. 2(a) — PASS.** The VAE leaves 37.3 % of its samples off the support (they bridge the modes along an octagon), S-IntroVAE 5.6 %, and
 #   S-IntroVAE covers all 8 modes. One seed: the gap (0.32) is eight times S-IntroVAE's seed-to-seed spread measured for this profile (0.04).
 # * **Fig. 2(b) — PASS.** The VAE puts 0.0095 of its exp(ELBO) mass on the support, barely more than a flat density (0.0079): its likelihood hardly
-#   knows where the data are. S-IntroVAE puts 0.264 there, 28× the VAE's. Its density is a sharp ring through the 8 modes with peaks on them,
+#   knows where the data are. S-IntroVAE puts 0.265 there, 28× the VAE's. Its density is a sharp ring through the 8 modes with peaks on them,
 #   not yet 8 separate peaks, so 74 % of its mass still lies off the support after 5000 iterations.
 # * **Fig. 21 — FAIL.** The VAE collapses as the paper says: its real-data KL ends at 0.0002 nats and its samples form one short dash at the
 #   centre, none on the support. S-IntroVAE's posterior does not collapse (its KL rises from 0.0006 to 0.12 nats once the warm-up ends at
