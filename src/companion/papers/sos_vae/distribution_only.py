@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from torch.distributions import LowRankMultivariateNormal
 from tqdm import tqdm
 
 from ...train import seed_everything
@@ -43,11 +42,6 @@ class FreeGaussian(nn.Module):
         self.mean = nn.Parameter(torch.full((d,), 0.5))
         self.factor = nn.Parameter(init_std * torch.randn(d, rank))
         self.diagonal = diagonal
-
-    def distribution(self):
-        """One Gaussian (no batch dimension): its log_prob broadcasts over images [N, D] with one
-        capacitance matrix, not one per image."""
-        return LowRankMultivariateNormal(self.mean, self.factor, torch.full_like(self.mean, self.diagonal))
 
     @torch.no_grad()
     def sample(self, n: int, generator=None) -> torch.Tensor:
