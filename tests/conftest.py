@@ -37,6 +37,17 @@ def pytest_configure(config):
                    "(keys of conftest.OFFLINE or paths under the data root)")
 
 
+#: test files whose tests take a minute or more each (every notebook's full profile at smoke sizes)
+LONG_FIRST = ("test_full_smoke.py",)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The long tests first (a stable sort, the same on every xdist worker): one worker starts on
+    them while the other works through the short ones and then steals from the first's queue,
+    so the two end together instead of one finishing on a long smoke alone."""
+    items.sort(key=lambda item: item.path.name not in LONG_FIRST)
+
+
 def pytest_runtest_setup(item):
     for mark in item.iter_markers("requires_data"):
         reason = missing_data(*mark.args)
