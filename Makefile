@@ -41,31 +41,20 @@ smoke-cuda: venv
 lint: venv
 	$(BIN)/ruff check .
 
-# Unit tests in two pytest-xdist workers (work stealing; tests/conftest.py puts the full smokes
-# first), then the notebooks under nbval, two at a time (one per xdist worker, the costliest
-# first, a notebook's cells in order in one worker), each training its runs in one spawned worker
-# of one thread (COMPANION_JOBS=1 with COMPANION_POOL=1: the floats of `companion run`'s pool, so
-# the stored outputs compare). Two trainers on two cores; the notebooks' one-core stretches
-# (kernel start, figures) overlap the other's training. TEST_WORKERS=0 / NBVAL_WORKERS=0: one
-# process each, the notebooks one after another in JOBS workers.
+# Unit tests in two pytest-xdist workers (work stealing; tests/conftest.py puts the long full
+# smokes first), then the notebooks one after another under nbval, each training in JOBS
+# processes. (Two notebooks at once were measured slower: four single-thread trainers on two
+# cores; and with one trainer each, 2931 s against 2716 s, the kernels' two-thread evaluation
+# cells starved: benchmarks/README.md, stop 23.) TEST_WORKERS=0: one process.
 # nbval compares outputs only on the float platform (CPU vendor, torch) they were made on, and
 # elsewhere runs every cell without comparing numbers (--nbval-lax; companion/float_platform.py).
 TEST_WORKERS ?= 2
-NBVAL_WORKERS ?= 2
-NOTEBOOKS_BY_COST := $(foreach n,03 06 01 04 02 05,$(wildcard notebooks/$(n)_*.ipynb))
-NOTEBOOKS := $(NOTEBOOKS_BY_COST) $(filter-out $(NOTEBOOKS_BY_COST),$(wildcard notebooks/*.ipynb))
-ifeq ($(NBVAL_WORKERS),0)
-NBVAL_RUN := COMPANION_JOBS=$(JOBS) $(BIN)/python -m pytest
-else
-NBVAL_RUN := COMPANION_JOBS=1 COMPANION_POOL=1 $(BIN)/python -m pytest -n $(NBVAL_WORKERS) --dist loadscope \
-  --no-loadscope-reorder
-endif
 test: lint
 	cache=$${COMPANION_CACHE:-$$(mktemp -d)}; \
 	COMPANION_CACHE=$$cache COMPANION_JOBS=$(JOBS) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal \
 	  tests --durations=10 && \
 	mode=$$($(BIN)/python -m companion.float_platform nbval-mode notebooks/*.ipynb) && \
-	COMPANION_CACHE=$$cache $(NBVAL_RUN) $(NOTEBOOKS) $$mode --nbval-current-env \
+	COMPANION_CACHE=$$cache COMPANION_JOBS=$(JOBS) $(BIN)/python -m pytest notebooks $$mode --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 1800 --durations=10
 
 # the static HTML reproduction report: every claim, diagnostic and coverage table, every notebook (site/)

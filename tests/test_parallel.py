@@ -8,7 +8,6 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 import pytest
 
@@ -40,37 +39,6 @@ def test_a_failing_worker_is_reported_with_its_error_after_the_others_finish(tmp
     assert sorted(p.name for p in tmp_path.glob("done-*")) == ["done-1", "done-3"]
 
 
-def where_it_ran(config, device, cache, progress=True):
-    """Appends this process's id and torch thread count (the fake keeps no cache: the sweep's
-    read-back calls it again in the parent, which appends a second line)."""
-    import torch
-
-    with open(os.path.join(config.folder, f"ran-{config.n}"), "a") as f:
-        f.write(f"{os.getpid()} {torch.get_num_threads()}\n")
-    return SimpleNamespace()
-
-
-@pytest.mark.parametrize("pool", ["0", "1"])
-def test_one_job_trains_here_unless_companion_pool_sends_it_to_one_worker_of_one_thread(tmp_path, monkeypatch,
-                                                                                        pool):
-    monkeypatch.setenv("COMPANION_POOL", pool)
-    jobs = [Job(1, str(tmp_path)), Job(2, str(tmp_path))]
-    run_configs(jobs, where_it_ran, "cpu", jobs=1, cache=ResultCache(tmp_path / "cache"), progress=False)
-    first = [tuple(map(int, (tmp_path / f"ran-{j.n}").read_text().split("\n")[0].split())) for j in jobs]
-    if pool == "1":  # trained in one spawned worker (both jobs in the same one), one thread
-        assert len({pid for pid, _ in first}) == 1 and first[0][0] != os.getpid()
-        assert all(threads == 1 for _, threads in first)
-    else:
-        assert {pid for pid, _ in first} == {os.getpid()}
-
-
-def test_a_companion_pool_value_other_than_0_or_1_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setenv("COMPANION_POOL", "yes")
-    with pytest.raises(ValueError, match="COMPANION_POOL must be 0 or 1"):
-        run_configs([Job(1, str(tmp_path)), Job(2, str(tmp_path))], where_it_ran, "cpu", jobs=1,
-                    cache=ResultCache(tmp_path / "cache"), progress=False)
-
-
 SWEEP = """
 import sys, time, os
 sys.path.insert(0, {here!r})
@@ -85,7 +53,6 @@ run_configs([Slow(1, {folder!r}), Slow(2, {folder!r})], slow, "cpu", jobs=2,
 JOBS = """
 import os, time
 from dataclasses import dataclass
-from types import SimpleNamespace
 from pathlib import Path
 
 @dataclass(frozen=True)

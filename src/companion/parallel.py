@@ -2,8 +2,7 @@
 
 Every experiment has a `run_one(config, device, cache, progress)` that trains and evaluates a
 config or loads it from the cache. `run_configs` trains the missing ones elsewhere — in `jobs`
-spawned processes of one torch thread each (costliest first; one job trains in this process
-unless $COMPANION_POOL is 1), or on a Dask cluster when a
+spawned processes of one torch thread each (costliest first), or on a Dask cluster when a
 scheduler is given (`cluster`) — and then reads every result back from the cache, so the returned
 runs are the same with one job, many, or a cluster.
 
@@ -28,9 +27,6 @@ from .train import resolve_device
 
 #: the environment variable naming a Dask scheduler ("tcp://HOST:PORT" or "local")
 SCHEDULER_ENV = "COMPANION_SCHEDULER"
-#: "1": a sweep of one job still trains in a spawned worker of one thread, as a pool of many does,
-#: so its floats equal a many-job run's; `make test` sets it to run two notebooks side by side
-POOL_ENV = "COMPANION_POOL"
 _scheduler: str | None = None
 
 
@@ -135,7 +131,7 @@ def run_configs(configs, run_one, device="auto", jobs: int = 1, cache: ResultCac
         from .cluster import run_on_dask
 
         timings, failures = run_on_dask(todo, run_one, str(resolve_device(device)), cache, progress, scheduler, jobs)
-    elif (jobs > 1 or always_pool()) and len(todo) > 1:
+    elif jobs > 1 and len(todo) > 1:
         timings, failures = _run_on_pool(todo, run_one, str(resolve_device(device)), jobs, cache, progress)
     if failures:
         raise SweepError(failures)
@@ -146,14 +142,6 @@ def run_configs(configs, run_one, device="auto", jobs: int = 1, cache: ResultCac
             r.from_cache, r.seconds = False, timings[cfg]
         runs[cfg] = r
     return runs
-
-
-def always_pool() -> bool:
-    """$COMPANION_POOL is "1": train in worker processes even with one job (see POOL_ENV)."""
-    value = os.environ.get(POOL_ENV, "0").strip()
-    if value not in ("0", "1", ""):
-        raise ValueError(f"${POOL_ENV} must be 0 or 1, got {value!r}")
-    return value == "1"
 
 
 def default_jobs() -> int:

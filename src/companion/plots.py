@@ -52,17 +52,6 @@ def save_table(df: pd.DataFrame, folder: str | Path, name: str) -> list[Path]:
     return paths
 
 
-def scatter_panel(ax, points: np.ndarray, box, color="tab:green", title=None) -> None:
-    """1024-point scatter inside the plotting box, axes off (spec §2.4 'Samples plot')."""
-    ax.scatter(points[:, 0], points[:, 1], s=2, c=color, alpha=0.7, linewidths=0)
-    ax.set_xlim(*box)
-    ax.set_ylim(*box)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    if title:
-        ax.set_title(title)
-
-
 def density_panel(ax, density: np.ndarray, box, title=None) -> None:
     """exp(ELBO) on the grid, linear scale, jet colour map on a jet(0) background [C].
 
