@@ -4,10 +4,13 @@ Inception features with their offline fallback) run end to end through papermill
 that is not on disk is reported as not run instead of failing.
 
 The numbers of a smoke run mean nothing; the test checks that each notebook runs and writes its
-claims and coverage tables. Runs in a fresh results cache, so nothing is reused from the quick
+claims and coverage tables, and that this null run (every model at smoke size, having learned
+nothing) decides no claim: every verdict is NOT TESTED, with its reason.
+Runs in a fresh results cache, so nothing is reused from the quick
 profile. `make smoke-cuda` runs the same on a GPU."""
 
 import nbformat
+import pandas as pd
 import pytest
 
 from companion import runner
@@ -46,6 +49,10 @@ def test_full_profile_smoke_runs_on_the_cpu(name, tmp_path, monkeypatch, request
     assert res.status == "ok", res.error
     for table in ("claims", "coverage", "diagnostics"):
         assert (figures / f"{table}.csv").exists(), table
+    claims = pd.read_csv(figures / "claims.csv", keep_default_na=False)
+    decided = claims[claims["verdict"] != "NOT TESTED"]
+    assert decided.empty, f"a null run decided claims:\n{decided[['claim', 'verdict', 'this run']].to_string()}"
+    assert (claims["why not tested"] != "").all()
     text = _text(nbformat.read(out, as_version=4))
     assert "(smoke)" in text                       # the notebook says it ran the smoke sizes
     if name == "03_dpvae_pockets_leaks":

@@ -1,38 +1,110 @@
-"""The verdict machinery: NOT TESTED needs a reason, preconditions override a result, the paired
-comparison against scipy and a hand computation, diagnostics and coverage tables."""
+"""The verdict machinery: a claim quotes its paper, NOT TESTED needs a reason, a verdict needs a
+negative control on which the test did not pass, the learned precondition and the others override a
+result, one interval rule over seeds, the paired comparison against scipy and a hand computation,
+diagnostics and coverage tables."""
 
 import numpy as np
 import pytest
 from scipy import stats
 
 from companion.claims import (
+    CLAIM_COLUMNS,
     COVERAGE_STATUSES,
     Claim,
+    Control,
     Coverage,
     Diagnostic,
+    all_outcomes,
     claims_table,
     coverage_table,
     decide,
     diagnostics_table,
+    interval_outcome,
     paired_comparison,
+    per_model_verdict,
     verdict_lines,
 )
+
+NOT_CONTROL = Control("the model at initialisation", "0.91", False)
+LEARNED = (True, "")
+
+
+def _decide(**kw):
+    args = dict(quote="the paper's words", where="Fig. 1", paper="1", run="r", passed=True, test="t",
+                control=NOT_CONTROL, learned=LEARNED)
+    return decide("c holds", **{**args, **kw})
 
 
 def test_not_tested_needs_a_reason_and_prints_it():
     with pytest.raises(ValueError, match="no reason"):
-        Claim("x holds", "1", "-", None)
-    c = Claim("x holds", "1", "-", None, reason="the metric is saturated")
+        Claim("x holds", "q", "Fig. 1", "1", "-", None)
+    c = Claim("x holds", "q", "Fig. 1", "1", "-", None, reason="the metric is saturated")
     assert c.verdict == "NOT TESTED"
     assert verdict_lines([c]) == ["NOT TESTED x holds — the metric is saturated"]
     assert claims_table([c])["why not tested"].tolist() == ["the metric is saturated"]
 
 
-def test_decide_passes_and_fails_on_the_result_unless_the_precondition_fails():
-    assert decide("c", "p", "r", True, "t").verdict == "PASS"
-    assert decide("c", "p", "r", False, "t").verdict == "FAIL"
-    blocked = decide("c", "p", "r", True, "t", precondition=(False, "model has not learned"))
-    assert blocked.verdict == "NOT TESTED" and blocked.reason == "model has not learned"
+def test_a_claim_quotes_the_paper_and_says_where():
+    with pytest.raises(ValueError, match="quote the paper"):
+        Claim("x holds", "", "Fig. 1", "1", "-", True, control=NOT_CONTROL)
+    with pytest.raises(ValueError, match="quote the paper"):
+        _decide(where=" ")
+
+
+def test_a_verdict_needs_a_control_on_which_the_test_did_not_pass():
+    with pytest.raises(ValueError, match="no control"):
+        Claim("x holds", "q", "Fig. 1", "1", "-", True)
+    for passes in (True, None):
+        with pytest.raises(ValueError, match="cannot PASS or FAIL"):
+            Claim("x holds", "q", "Fig. 1", "1", "-", False, control=Control("c", "v", passes))
+
+
+def test_decide_passes_and_fails_on_the_result_unless_a_precondition_or_the_control_blocks_it():
+    assert _decide().verdict == "PASS" and _decide(passed=False).verdict == "FAIL"
+    blocked = _decide(learned=(False, "ELBO -540 vs -543 at initialisation"))
+    assert blocked.verdict == "NOT TESTED" and blocked.reason == "not learned: ELBO -540 vs -543 at initialisation"
+    blocked = _decide(precondition=(False, "the metric is saturated"))
+    assert blocked.verdict == "NOT TESTED" and blocked.reason == "the metric is saturated"
+    on_control = _decide(control=Control("white noise of equal energy", "FD 120 < 300", True))
+    assert on_control.verdict == "NOT TESTED" and "also passes on its control" in on_control.reason
+    assert "white noise of equal energy: FD 120 < 300" in on_control.reason
+    assert _decide(passed=False, control=Control("c", "v", True)).verdict == "NOT TESTED"
+    assert "no negative control" in _decide(control=None).reason
+    assert "not evaluated here" in _decide(control=Control("c", "not evaluated here", None)).reason
+    straddles = _decide(passed=None, why="the interval [-1, +2] straddles 0")
+    assert straddles.verdict == "NOT TESTED" and straddles.reason == "the interval [-1, +2] straddles 0"
+    with pytest.raises(ValueError, match="needs `why`"):
+        _decide(passed=None)
+
+
+def test_the_not_learned_precondition_comes_first():
+    c = _decide(learned=(False, "at its KL ceiling"), control=Control("c", "v", True), passed=None, why="w")
+    assert c.reason == "not learned: at its KL ceiling"
+
+
+def test_claims_table_shows_the_quote_and_the_control():
+    t = claims_table([_decide(), _decide(control=Control("shuffled pairs", "0.52", True))])
+    assert list(t.columns) == CLAIM_COLUMNS
+    assert t["paper's words"].tolist() == ["the paper's words"] * 2 and t["where"].tolist() == ["Fig. 1"] * 2
+    assert t["control"].tolist() == ["the model at initialisation: 0.91", "shuffled pairs: 0.52"]
+    assert t["on the control"].tolist() == ["fails", "passes"]
+    assert t["verdict"].tolist() == ["PASS", "NOT TESTED"]
+
+
+def test_one_interval_rule():
+    clear = interval_outcome([1.0, 1.2, 0.9], [2.0, 2.5, 1.7], "less")
+    assert clear.passed is True and "over 3 seeds" in clear.text
+    assert interval_outcome([1.0, 1.2, 0.9], [2.0, 2.5, 1.7], "greater").passed is False
+    straddle = interval_outcome([1.0, 2.0, 0.5], [1.1, 1.5, 0.9], "less", "VAE")
+    assert straddle.passed is None and "straddles 0" in straddle.why and straddle.why.startswith("VAE: ")
+    few = interval_outcome([1.0, 1.1], [5.0, 5.1], "less")  # a large gap, but two seeds decide nothing
+    assert few.passed is None and "2 seed(s)" in few.why and "-4" in few.text
+    assert all_outcomes([clear, straddle]).passed is None
+    assert all_outcomes([clear, interval_outcome([2.0, 3.0, 4.0], [1.0, 2.1, 2.9], "less")]).passed is False
+    assert all_outcomes([clear, clear]).passed is True
+    good = {"A": ([1.0, 1.1, 0.9], [2.0, 2.2, 1.9]), "B": ([0.5, 0.6, 0.4], [1.5, 1.4, 1.6])}
+    assert per_model_verdict(good, "less")[0] is True
+    assert per_model_verdict({**good, "C": ([1.0], [9.0])}, "less")[0] is None
 
 
 def test_paired_comparison_matches_scipy_and_a_hand_interval():
@@ -63,5 +135,7 @@ def test_diagnostics_and_coverage_tables():
     assert coverage_table(rows)["status"].tolist() == ["reproduced (quick)", "out of scope"]
     with pytest.raises(ValueError, match="unknown coverage status"):
         Coverage("Fig. 1", "x", "done")
-    with pytest.raises(ValueError, match="no reason"):
-        Coverage("Fig. 1", "x", "out of scope")
+    for status in ("out of scope", "not reproduced", "partly reproduced"):
+        with pytest.raises(ValueError, match="no reason"):
+            Coverage("Fig. 1", "x", status)
+    assert Coverage("Fig. 1", "x", "implemented, not run").note == ""

@@ -1,14 +1,22 @@
 """Verdicts a reviewer can sign: the paper's claims, training-health diagnostics, and coverage.
 
-* A `Claim` is a statement of the paper, its number, this run's number, the test that decides,
-  and one of three verdicts: PASS, FAIL, or NOT TESTED with the measured reason (a saturated
-  metric, a model that has not learned, data that is missing) — never a silent pass.
-* A `Diagnostic` is a training-health check (kl_fake >= kl_real and the like). It says whether a
-  run is usable; it is not a claim of the paper and sits in its own table.
-* A `Coverage` row names a figure or table of the paper and what the notebook does with it, so
-  that nothing of the paper goes unmentioned.
-* `paired_comparison` decides a gap between two methods trained on the same seeds: the mean of
-  the per-seed differences with a t-interval, and the one-sided paired t-test.
+* A `Claim` is a statement the paper makes — its own words (`quote`) and where they stand
+  (`where`: section, figure, table) —, the paper's number, this run's number, the test that
+  decides, the same test run on a negative `Control`, and one of three verdicts: PASS, FAIL, or
+  NOT TESTED with the measured reason. What the paper does not say is not a claim.
+* `decide` is the one road to a verdict, in this order: the models must have learned (a measured
+  precondition against a trivial baseline), any other precondition must hold, the control must
+  have been evaluated and must *not* pass the test (a test that passes on its control cannot tell
+  the paper's effect from its absence), and only then the test's outcome is the verdict. A null
+  run (every model at initialisation or at smoke size) therefore gives NOT TESTED throughout.
+* `interval_outcome` is the one rule for seeds: over >= 3 seeds a paired t-interval clear of the
+  line decides (PASS or FAIL), an interval that straddles it is NOT TESTED with the interval, and
+  fewer than three seeds is NOT TESTED.
+* A `Diagnostic` is a training-health check or an identity that holds for any model (kl_fake >=
+  kl_real, bpd = (RE + KL) / (D ln 2), an IW bound below the ELBO). It says whether a run is
+  usable or a computation is consistent; it is not a claim of the paper and sits in its own table.
+* A `Coverage` row names a figure or table of the paper and what the notebook does with it, in
+  one vocabulary (`COVERAGE_STATUSES`); "reproduced" only for what a stored run shows.
 """
 
 from __future__ import annotations
@@ -22,38 +30,89 @@ PASS, FAIL, NOT_TESTED = "PASS", "FAIL", "NOT TESTED"
 
 
 @dataclass(frozen=True)
+class Control:
+    """The claim's own test, run on a negative control with the same data and budget on which the
+    paper's effect should be absent: the model at initialisation, the same model on both sides, a
+    shortcut (copy the input, the mean plus white noise of equal energy), shuffled pairs."""
+    what: str             # the control, in a few words
+    value: str            # the test's number(s) on the control
+    passes: bool | None   # the test's outcome on the control; None: not evaluated (`value` says why)
+
+    @property
+    def verdict(self) -> str:
+        return "not evaluated" if self.passes is None else ("passes" if self.passes else "fails")
+
+
+@dataclass(frozen=True)
 class Claim:
-    claim: str           # the paper's statement, in a sentence
-    paper: str           # the paper's number or figure
-    run: str             # this run's number(s), formatted
-    passed: bool | None  # None: not tested, and `reason` says why
-    test: str = ""       # how this run decides
-    reason: str = ""     # for NOT TESTED: the measured precondition that failed
+    claim: str                  # the paper's statement, in a sentence of ours
+    quote: str                  # the paper's own words
+    where: str                  # where they stand: "§6.1, Fig. 2(a)", "Table 1"
+    paper: str                  # the paper's number or figure
+    run: str                    # this run's number(s), formatted
+    passed: bool | None         # None: not tested, and `reason` says why
+    test: str = ""              # how this run decides
+    control: Control | None = None
+    reason: str = ""            # for NOT TESTED: the measured precondition that failed
 
     def __post_init__(self):
+        if not self.quote.strip() or not self.where.strip():
+            raise ValueError(f"claim {self.claim!r} must quote the paper and say where (a statement the paper "
+                             "does not make is not a claim)")
         if self.passed is None and not self.reason:
             raise ValueError(f"claim {self.claim!r} is not tested but gives no reason")
+        if self.passed is not None and (self.control is None or self.control.passes is not False):
+            state = "has no control" if self.control is None else f"whose control {self.control.verdict}"
+            raise ValueError(f"claim {self.claim!r} {state} cannot PASS or FAIL: a verdict needs a negative "
+                             "control on which the test was run and did not pass")
 
     @property
     def verdict(self) -> str:
         return NOT_TESTED if self.passed is None else (PASS if self.passed else FAIL)
 
 
-def decide(claim: str, paper: str, run: str, passed: bool, test: str,
-           precondition: tuple[bool, str] = (True, "")) -> Claim:
-    """A claim decided by `passed`, unless the measured `precondition` (ok, why not) fails:
-    then NOT TESTED with that reason, whatever `passed` says."""
-    ok, why = precondition
+def decide(claim: str, *, quote: str, where: str, paper: str, run: str, passed: bool | None, test: str,
+           control: Control | None, learned: tuple[bool, str], precondition: tuple[bool, str] = (True, ""),
+           why: str = "") -> Claim:
+    """The verdict of one claim. NOT TESTED, with the first reason that applies, when: the models
+    have not `learned` (ok, measured why not); the `precondition` (ok, why not) fails; the control
+    was not evaluated; the test passes on its control; `passed` is None (`why` says why: an
+    interval that straddles the line, too few seeds). Otherwise PASS or FAIL as `passed` says."""
+    def untested(reason):
+        return Claim(claim, quote, where, paper, run, None, test, control, reason)
+
+    ok, not_learned = learned
     if not ok:
-        return Claim(claim, paper, run, None, test, why)
-    return Claim(claim, paper, run, bool(passed), test)
+        return untested(f"not learned: {not_learned}")
+    ok, blocked = precondition
+    if not ok:
+        return untested(blocked)
+    if control is None or control.passes is None:
+        return untested("no negative control evaluated" + (f" ({control.value})" if control else ""))
+    if control.passes:
+        return untested(f"the test also passes on its control ({control.what}: {control.value}), so it cannot "
+                        "tell the paper's effect from its absence")
+    if passed is None:
+        if not why:
+            raise ValueError(f"claim {claim!r}: an undecided outcome needs `why`")
+        return untested(why)
+    return Claim(claim, quote, where, paper, run, bool(passed), test, control)
+
+
+CLAIM_COLUMNS = ["claim", "paper's words", "where", "paper", "this run", "test", "control",
+                 "on the control", "verdict", "why not tested"]
 
 
 def claims_table(claims: list[Claim]) -> pd.DataFrame:
-    """One row per claim: claim, paper, this run, test, verdict, and the reason when not tested."""
-    return pd.DataFrame([{"claim": c.claim, "paper": c.paper, "this run": c.run, "test": c.test,
+    """One row per claim: our sentence, the paper's words and where they stand, the paper's value,
+    this run's, the test, the control (what: its value) and the test's outcome on it, the verdict
+    and the reason when not tested."""
+    return pd.DataFrame([{"claim": c.claim, "paper's words": c.quote, "where": c.where, "paper": c.paper,
+                          "this run": c.run, "test": c.test,
+                          "control": f"{c.control.what}: {c.control.value}" if c.control else "none",
+                          "on the control": c.control.verdict if c.control else "none",
                           "verdict": c.verdict, "why not tested": c.reason} for c in claims],
-                        columns=["claim", "paper", "this run", "test", "verdict", "why not tested"])
+                        columns=CLAIM_COLUMNS)
 
 
 def verdict_lines(claims: list[Claim]) -> list[str]:
@@ -107,9 +166,13 @@ def show_diagnostics(diagnostics: list[Diagnostic], folder) -> None:
 
 # --------------------------------------------------------------------------------- coverage
 
-#: What a notebook can do with a figure or table of its paper.
-COVERAGE_STATUSES = ("reproduced (quick)", "reproduced (full profile only)",
-                     "paper's numbers shown", "out of scope")
+#: What a notebook does with a figure or table of its paper. "reproduced (quick)": the stored
+#: quick run shows it; "partly reproduced": some rows, panels or datasets (the note says which, on
+#: which data); "implemented, not run": the code exists (e.g. the full profile) but no stored run
+#: shows it; "not reproduced": tried, and the note says why it does not show; "out of scope": why.
+COVERAGE_STATUSES = ("reproduced (quick)", "partly reproduced", "implemented, not run", "not reproduced",
+                     "out of scope")
+_NEEDS_NOTE = ("partly reproduced", "not reproduced", "out of scope")
 
 
 @dataclass(frozen=True)
@@ -117,14 +180,14 @@ class Coverage:
     item: str       # "Fig. 2", "Table 7", ...
     content: str    # what it shows, in a few words
     status: str     # one of COVERAGE_STATUSES
-    note: str = ""  # where it is in the notebook, or why it is out of scope
+    note: str = ""  # where it is in the notebook; which part (partly), why (not reproduced, out of scope)
 
     def __post_init__(self):
         if self.status not in COVERAGE_STATUSES:
             raise ValueError(f"unknown coverage status {self.status!r}; choose from "
                              f"{', '.join(COVERAGE_STATUSES)}")
-        if self.status == "out of scope" and not self.note:
-            raise ValueError(f"{self.item} is out of scope but gives no reason")
+        if self.status in _NEEDS_NOTE and not self.note:
+            raise ValueError(f"{self.item} is {self.status} but gives no reason")
 
 
 def coverage_table(rows: list[Coverage]) -> pd.DataFrame:
@@ -140,6 +203,10 @@ def show_coverage(rows: list[Coverage], folder) -> None:
 
 # ------------------------------------------------------------------------- paired comparisons
 
+#: The fewest seeds on which a paired interval decides anything.
+MIN_SEEDS = 3
+
+
 @dataclass(frozen=True)
 class PairedResult:
     n: int              # seeds
@@ -154,6 +221,11 @@ class PairedResult:
         """The interval lies wholly on the claimed side of zero."""
         return self.high < 0 if self.direction == "less" else self.low > 0
 
+    @property
+    def contradicts(self) -> bool:
+        """The interval lies wholly on the other side of zero."""
+        return self.low > 0 if self.direction == "less" else self.high < 0
+
     def __str__(self) -> str:
         return (f"mean diff {self.mean:+.3g} [{self.low:+.3g}, {self.high:+.3g}] over {self.n} seeds, "
                 f"one-sided p = {self.p_value:.2g}")
@@ -167,8 +239,8 @@ def paired_comparison(a, b, direction: str = "less", level: float = 0.95) -> Pai
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape or a.ndim != 1:
         raise ValueError(f"paired values must be two 1-D arrays of one length, got {a.shape} and {b.shape}")
-    if len(a) < 3:
-        raise ValueError(f"a paired comparison needs at least 3 seeds, got {len(a)}")
+    if len(a) < MIN_SEEDS:
+        raise ValueError(f"a paired comparison needs at least {MIN_SEEDS} seeds, got {len(a)}")
     if direction not in ("less", "greater"):
         raise ValueError(f"direction must be 'less' or 'greater', got {direction!r}")
     d = a - b
@@ -179,29 +251,43 @@ def paired_comparison(a, b, direction: str = "less", level: float = 0.95) -> Pai
     return PairedResult(len(d), float(d.mean()), float(d.mean() - half), float(d.mean() + half), p, direction)
 
 
-def per_model_verdict(pairs: dict, direction: str, tolerance: float, tolerance_text: str,
-                      fmt: str = "{:+.1f}") -> tuple[bool | None, str, str]:
-    """One comparison per model (or per pair of models trained on the same seeds): name -> (a
-    seed values, b seed values); "less" claims a < b. A model with three or more seeds: a paired test.
-    Fewer: |a - b| must exceed `tolerance` (the evaluation's own noise) on the claimed side. PASS
-    when every model supports the claim, FAIL when one contradicts it, otherwise NOT TESTED."""
-    sign = -1 if direction == "less" else 1
-    texts, support, against, undecided = [], [], [], []
-    for k, (a, b) in pairs.items():
-        if len(a) >= 3:
-            r = paired_comparison(a, b, direction)
-            texts.append(f"{k}: {r}")
-            ok, bad = r.supports, (r.low > 0 if direction == "less" else r.high < 0)
-            why = f"{k}'s interval includes 0 (within the seed-to-seed spread)"
-        else:
-            g = sign * (float(np.mean(a)) - float(np.mean(b)))
-            texts.append(f"{k} " + fmt.format(g))
-            ok, bad = g > tolerance, g < -tolerance
-            why = f"{k}'s gap is within {tolerance_text}"
-        (support if ok else against if bad else undecided).append(why)
-    text = "; ".join(texts) if any(len(a) >= 3 for a, _ in pairs.values()) else ", ".join(texts)
-    if against:
-        return False, text, ""
-    if undecided:
-        return None, text, "; ".join(undecided)
-    return True, text, ""
+@dataclass(frozen=True)
+class Outcome:
+    """A test's outcome for `decide`: passed (None: undecided), the numbers, and why undecided."""
+    passed: bool | None
+    text: str
+    why: str = ""
+
+
+def interval_outcome(a, b, direction: str = "less", name: str = "", fmt: str = "{:+.3g}") -> Outcome:
+    """The one rule for seeds. Fewer than three seeds: undecided (the gap is shown). Otherwise the
+    paired t-interval of a - b: clear of 0 on the claimed side -> passed, on the other side ->
+    failed, straddling 0 -> undecided with the interval."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    label = f"{name}: " if name else ""
+    if len(a) < MIN_SEEDS:
+        gap = float(np.mean(a) - np.mean(b)) if len(a) else float("nan")
+        return Outcome(None, f"{label}diff {fmt.format(gap)} over {len(a)} seed(s)",
+                       f"{label}{len(a)} seed(s); an interval needs >= {MIN_SEEDS}")
+    r = paired_comparison(a, b, direction)
+    if r.supports or r.contradicts:
+        return Outcome(r.supports, f"{label}{r}")
+    return Outcome(None, f"{label}{r}", f"{label}the interval [{r.low:+.3g}, {r.high:+.3g}] straddles 0")
+
+
+def all_outcomes(outcomes: list[Outcome]) -> Outcome:
+    """Several comparisons that must all hold (one per model, dataset or pair): FAIL when one is
+    contradicted, otherwise undecided when one is undecided, otherwise PASS."""
+    text = "; ".join(o.text for o in outcomes)
+    if any(o.passed is False for o in outcomes):
+        return Outcome(False, text)
+    undecided = [o.why for o in outcomes if o.passed is None]
+    return Outcome(None, text, "; ".join(undecided)) if undecided else Outcome(True, text)
+
+
+def per_model_verdict(pairs: dict, direction: str, fmt: str = "{:+.3g}") -> tuple[bool | None, str, str]:
+    """One paired comparison per model (name -> (a seed values, b seed values)); "less" claims
+    a < b. PASS when every model's interval is clear on the claimed side, FAIL when one is clear on
+    the other, otherwise NOT TESTED (a straddling interval, fewer than three seeds)."""
+    o = all_outcomes([interval_outcome(a, b, direction, name, fmt) for name, (a, b) in pairs.items()])
+    return o.passed, o.text, o.why

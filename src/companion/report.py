@@ -45,6 +45,7 @@ th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; vertical-align: top; t
 th { background: #f3f3f3; }
 td.PASS { background: #e3f5e1; font-weight: 600; } td.FAIL { background: #fbe2e2; font-weight: 600; }
 td.NOT-TESTED { background: #f4f0dc; font-weight: 600; } td.WARN { background: #fbe2e2; }
+td.passes { background: #fbe2e2; } td.fails { background: #eef3f8; }
 .summary { color: #555; } .full { border-left: 4px solid #6a5acd; padding-left: 1rem; }
 nav a { margin-right: 1rem; }
 """
@@ -81,7 +82,7 @@ def raw_math(text: str) -> list[str]:
 
 def _cell(column: str, value) -> str:
     text = "" if pd.isna(value) else str(value)
-    css = f' class="{text.replace(" ", "-")}"' if column in ("verdict", "status") and text else ""
+    css = f' class="{text.replace(" ", "-")}"' if column in ("verdict", "status", "on the control") and text else ""
     return f"<td{css}>{html.escape(text)}</td>"
 
 
@@ -213,8 +214,10 @@ def build_site(root: Path | None = None, out: Path | None = None, notebooks: lis
     page = (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>VAE paper companion — "
             f"reproduction report</title><style>{CSS}</style></head><body>"
             f"<h1>VAE paper companion — reproduction report</h1>"
-            f"<p class=\"summary\">Every claim of every paper, with this run's value and its verdict (PASS, FAIL, "
-            f"or NOT TESTED with the measured reason), and what each notebook covers. Quick-profile results are "
+            f"<p class=\"summary\">Every claim of every paper in the paper's own words, with this run's value, "
+            f"the same test on a negative control (on which the paper's effect should be absent: a test that "
+            f"passes there decides nothing) and the verdict (PASS, FAIL, or NOT TESTED with the measured "
+            f"reason), and what each notebook covers. Quick-profile results are "
             f"the committed notebooks' (CPU); full-profile results appear only where a GPU run was stored. "
             f"Built {built}.</p>{nav}{sections}</body></html>")
     index = out / "index.html"
