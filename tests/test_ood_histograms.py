@@ -2,10 +2,14 @@
 
 
 import pytest
+import torch
 
 from companion.cache import ResultCache
+from companion.core.data import load_dataset
+from companion.core.ood_scores import elbo_score
 from companion.papers.soft_introvae import method as soft_introvae
-from companion.papers.soft_introvae import ood
+from companion.papers.soft_introvae import ood, ood_report
+from companion.train import seed_everything
 
 #: The offline copies the tests that take `offline_data` (the conftest fixture) read.
 needs_offline = pytest.mark.requires_data("mnist", "fashion-mnist", "cifar10", "cifar10-train", "svhn")
@@ -52,6 +56,7 @@ def test_the_soft_introvae_step_is_the_2d_notebooks_function():
 @needs_offline
 def test_tiny_runs_score_and_cache(offline_data, tmp_path):
     cache = ResultCache(tmp_path)
+    runs = {}
     tiny = dict(channels=(4, 8), zdim=4, batch_size=64, n_train=256, epochs=1, eval_images=64,
                 train_eval_images=64)
     for method in ood.METHODS:
@@ -63,7 +68,24 @@ def test_tiny_runs_score_and_cache(offline_data, tmp_path):
         assert run.metrics["mean_iw_in_test"] >= run.metrics["mean_elbo_in_test"]
         again = ood.run_one(cfg, "cpu", cache, progress=False)
         assert again.from_cache and again.metrics == run.metrics
+        runs[cfg] = run
     assert "kl_fake" in run.history.columns  # Soft-IntroVAE logs its fakes' KL
+    # the references: the model at initialisation (the same network for both methods of a seed)
+    # and the per-pixel-mean Gaussian score the test images the runs scored
+    plan = ood.Plan(ood.QUICK, tuple(runs), {})
+    refs = ood_report.references(plan, runs)
+    vae, soft = (refs[c] for c in plan.runs)
+    assert vae.auroc_init_elbo == soft.auroc_init_elbo and 0 <= vae.auroc_init_iw <= 1
+    assert vae.mean_model_in.shape == (64,) and vae.auroc_mean_model == soft.auroc_mean_model
+    x = load_dataset("mnist", "test", limit=64)[0]
+    mean = load_dataset("mnist", "train", limit=256)[0].mean(0)
+    assert vae.mean_model_in == pytest.approx(-((x - mean) ** 2).flatten(1).sum(1).numpy(), rel=1e-5)
+    seed_everything(0)   # what training started from, scored as `ood.evaluate_one` scores
+    init = ood.build_model(next(iter(runs))).eval()
+    elbo = elbo_score(init, x, generator=torch.Generator().manual_seed(40_000))
+    assert vae.elbo_init == pytest.approx(float(elbo.mean()), rel=1e-5)
+    info = ood_report.learning(runs[plan.runs[0]], vae)
+    assert set(info) >= {"recon_ok", "elbo_ok", "learned"}
 
 
 def test_settings_table_flags_what_the_profile_changed_against_the_image_size_setting():
@@ -78,7 +100,7 @@ def test_settings_table_flags_what_the_profile_changed_against_the_image_size_se
 
 def test_without_any_dataset_every_pair_is_not_run_and_the_report_still_builds(tmp_path, monkeypatch):
     from companion.claims import claims_table
-    from companion.papers.soft_introvae import ood_report
+    from companion.papers.soft_introvae import ood_claims, ood_report
 
     monkeypatch.setenv("COMPANION_DATA", str(tmp_path))
     monkeypatch.setenv("COMPANION_DOWNLOAD", "0")
@@ -88,7 +110,9 @@ def test_without_any_dataset_every_pair_is_not_run_and_the_report_still_builds(t
     runs = ood.run_plan(plan, device="cpu", jobs=1, cache=ResultCache(tmp_path / "cache"), progress=False)
     assert runs == {}
     assert (ood_report.table7(plan, runs).filter(like="this run") == "not run").all().all()
-    verdicts = claims_table(ood_report.claims(plan, runs)).verdict
+    refs = ood_report.references(plan, runs)
+    assert refs == {}
+    verdicts = claims_table(ood_claims.claims(plan, runs, refs)).verdict
     assert len(verdicts) and (verdicts == "NOT TESTED").all()
 
 
