@@ -223,3 +223,17 @@ def build_site(root: Path | None = None, out: Path | None = None, notebooks: lis
     index = out / "index.html"
     index.write_text(page, encoding="utf-8")
     return index
+
+
+def verdict_counts(root: Path | None = None) -> pd.DataFrame:
+    """Per notebook, the quick profile's stored verdicts: PASS, FAIL, NOT TESTED (from
+    figures/<notebook>/claims.csv); the README's "Verdicts at a glance" table quotes these."""
+    from .runner import notebook_paths
+
+    root = Path(root or project_root())
+    rows = []
+    for name in notebook_paths(root):
+        path = root / "figures" / name / "claims.csv"
+        verdicts = pd.read_csv(path)["verdict"] if path.exists() else pd.Series(dtype=str)
+        rows.append({"notebook": name, **{v: int((verdicts == v).sum()) for v in ("PASS", "FAIL", "NOT TESTED")}})
+    return pd.DataFrame(rows, columns=["notebook", "PASS", "FAIL", "NOT TESTED"])
