@@ -139,3 +139,16 @@ def test_diagnostics_and_coverage_tables():
         with pytest.raises(ValueError, match="no reason"):
             Coverage("Fig. 1", "x", status)
     assert Coverage("Fig. 1", "x", "implemented, not run").note == ""
+
+
+def test_a_control_fails_only_when_the_model_beats_it_by_an_interval():
+    from companion.claims import control_passes
+
+    model_a, model_b = [1.0, 1.1, 0.9], [3.0, 3.3, 2.9]          # the model's effect: about -2
+    weak_a, weak_b = [1.0, 2.0, 0.5], [1.1, 1.5, 0.9]            # the control's straddles 0
+    assert control_passes(model_a, model_b, weak_a, weak_b)[0] is False
+    assert control_passes(weak_a, weak_b, weak_a, weak_b)[0] is True     # no better than its control
+    strong_a, strong_b = [1.0, 1.2, 0.8], [3.1, 3.2, 3.0]        # the control shows the effect as well
+    assert control_passes(model_a, model_b, strong_a, strong_b)[0] is True
+    assert control_passes(model_a, model_b, [3.0, 3.2, 3.1], [1.0, 1.1, 0.9])[0] is False  # clear the other way
+    assert control_passes([1.0], [2.0], [1.0], [1.0])[0] is None
