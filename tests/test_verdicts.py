@@ -71,6 +71,8 @@ def test_decide_passes_and_fails_on_the_result_unless_a_precondition_or_the_cont
     assert _decide(passed=False, control=Control("c", "v", True)).verdict == "NOT TESTED"
     assert "no negative control" in _decide(control=None).reason
     assert "not evaluated here" in _decide(control=Control("c", "not evaluated here", None)).reason
+    both = _decide(passed=None, why="1 seed(s)", control=Control("c", "1 control seed", None))
+    assert both.reason == "1 seed(s); no negative control evaluated (1 control seed)"
     straddles = _decide(passed=None, why="the interval [-1, +2] straddles 0")
     assert straddles.verdict == "NOT TESTED" and straddles.reason == "the interval [-1, +2] straddles 0"
     with pytest.raises(ValueError, match="needs `why`"):

@@ -88,7 +88,8 @@ def decide(claim: str, *, quote: str, where: str, paper: str, run: str, passed: 
     if not ok:
         return untested(blocked)
     if control is None or control.passes is None:
-        return untested("no negative control evaluated" + (f" ({control.value})" if control else ""))
+        reason = "no negative control evaluated" + (f" ({control.value})" if control else "")
+        return untested(f"{why}; {reason}" if passed is None and why else reason)
     if control.passes:
         return untested(f"the test also passes on its control ({control.what}: {control.value}), so it cannot "
                         "tell the paper's effect from its absence")
