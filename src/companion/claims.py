@@ -278,11 +278,12 @@ def interval_outcome(a, b, direction: str = "less", name: str = "", fmt: str = "
 
 def control_passes(model_a, model_b, control_a, control_b, direction: str = "less") -> tuple[bool | None, str]:
     """Whether a claim's paired test "passes" on its control, judged so that too few seeds cannot
-    hide it: the control fails only when the model's effect (a - b, per seed) exceeds the control's
-    by a paired interval clear on the claimed side, or the control's own interval is clear on the
-    other side. A control whose interval merely straddles 0 while the model does no better than it
-    passes (the test cannot tell them apart). None when fewer than three seeds: not evaluated.
-    Returns (passes, text)."""
+    hide it: the control fails (the test can tell the model from its control) only when the model's
+    effect (a - b, per seed) differs from the control's by a paired interval clear of 0 — on the
+    claimed side (a PASS can stand) or on the other (a FAIL can stand) —, or the control's own
+    interval is clear on the other side. A control whose interval merely straddles 0 while the
+    model does no differently passes (the test cannot tell them apart). None when fewer than three
+    seeds: not evaluated. Returns (passes, text)."""
     ma, mb, ca, cb = (np.asarray(v, dtype=float) for v in (model_a, model_b, control_a, control_b))
     if len(ca) < MIN_SEEDS or len(ma) != len(ca):
         return None, f"{len(ca)} control seed(s) paired with {len(ma)}; needs >= {MIN_SEEDS}"
@@ -290,7 +291,7 @@ def control_passes(model_a, model_b, control_a, control_b, direction: str = "les
     if own.contradicts:
         return False, f"control {own}"
     versus = paired_comparison(ma - mb, ca - cb, direction)
-    return (not versus.supports), f"control {own}; model minus control {versus}"
+    return not (versus.supports or versus.contradicts), f"control {own}; model minus control {versus}"
 
 
 def all_outcomes(outcomes: list[Outcome]) -> Outcome:
