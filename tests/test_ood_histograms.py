@@ -1,6 +1,7 @@
 """Notebook 05's experiment: plan validation, missing pairs reported as not run, a tiny run."""
 
 
+import numpy as np
 import pytest
 import torch
 
@@ -77,6 +78,11 @@ def test_tiny_runs_score_and_cache(offline_data, tmp_path):
     vae, soft = (refs[c] for c in plan.runs)
     assert vae.auroc_init_elbo == soft.auroc_init_elbo and 0 <= vae.auroc_init_iw <= 1
     assert vae.mean_model_in.shape == (64,) and vae.auroc_mean_model == soft.auroc_mean_model
+    # probabilistic PCA on the same 256 training images: at most zdim components, each variance above ½
+    assert vae.n_train == 256 and 0 < vae.ppca_k <= 4 and 0 <= vae.auroc_ppca <= 1
+    train = load_dataset("mnist", "train", limit=256)[0].flatten(1).double().numpy()
+    variances = np.linalg.eigvalsh(np.cov(train.T, bias=True))
+    assert vae.ppca_k == min(4, int((variances > ood_report.PPCA_SIGMA2).sum()))
     x = load_dataset("mnist", "test", limit=64)[0]
     mean = load_dataset("mnist", "train", limit=256)[0].mean(0)
     assert vae.mean_model_in == pytest.approx(-((x - mean) ** 2).flatten(1).sum(1).numpy(), rel=1e-5)
@@ -86,6 +92,13 @@ def test_tiny_runs_score_and_cache(offline_data, tmp_path):
     assert vae.elbo_init == pytest.approx(float(elbo.mean()), rel=1e-5)
     info = ood_report.learning(runs[plan.runs[0]], vae)
     assert set(info) >= {"recon_ok", "elbo_ok", "learned"}
+
+
+@needs_offline
+def test_the_training_split_is_counted_not_assumed(offline_data):
+    # the offline CIFAR-10 copy holds the first 10,000 of the official 50,000 training images
+    assert ood_report.train_split_size("cifar10") == 10_000
+    assert ood_report.train_split_size("mnist") == ood_report.OFFICIAL_TRAIN_IMAGES["mnist"] == 60_000
 
 
 def test_settings_table_flags_what_the_profile_changed_against_the_image_size_setting():
