@@ -291,7 +291,11 @@ def control_passes(model_a, model_b, control_a, control_b, direction: str = "les
     if own.contradicts:
         return False, f"control {own}"
     versus = paired_comparison(ma - mb, ca - cb, direction)
-    return not (versus.supports or versus.contradicts), f"control {own}; model minus control {versus}"
+    # the other way lets a FAIL stand, never a PASS: a control showing more of the effect than a
+    # model that shows it too means the test measures something training does not bring
+    model = paired_comparison(ma, mb, direction)
+    tells = versus.supports or (versus.contradicts and not model.supports)
+    return not tells, f"control {own}; model minus control {versus}"
 
 
 def all_outcomes(outcomes: list[Outcome]) -> Outcome:
