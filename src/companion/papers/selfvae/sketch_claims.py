@@ -234,12 +234,12 @@ def _fmt(values, digits=4) -> str:
 
 def _control(model_a, model_b, control_a, control_b, direction: str) -> tuple[bool | None, str]:
     """`claims.control_passes` (the control fails when the model's effect differs from the
-    control's by an interval clear of 0, either way, so that a FAIL can stand beside a neutral
-    control), with one guard: where the model's own interval supports the claim but the control
-    shows *more* of the effect, the control passes — the test cannot credit the model with an
-    effect its control shows more strongly."""
+    control's by an interval clear of 0 — on the claimed side, or the other way when the model does
+    not show the effect, so that a FAIL can stand beside a neutral control), with the reason said
+    where the model's own interval supports the claim but the control shows *more* of the effect:
+    the test cannot credit the model with an effect its control shows more strongly."""
     passes, text = control_passes(model_a, model_b, control_a, control_b, direction)
-    if passes is False and paired_comparison(model_a, model_b, direction).supports:
+    if passes and paired_comparison(model_a, model_b, direction).supports:
         versus = paired_comparison(np.subtract(model_a, model_b), np.subtract(control_a, control_b), direction)
         if versus.contradicts:
             return True, f"{text}; the control shows more of the effect than the model"
