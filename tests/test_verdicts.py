@@ -156,5 +156,7 @@ def test_a_control_fails_only_when_the_model_beats_it_by_an_interval():
     assert control_passes([1.0], [2.0], [1.0], [1.0])[0] is None
     # the model clearly the other way while the control shows nothing: the test can tell, a FAIL stands
     assert control_passes(model_b, model_a, weak_a, weak_b)[0] is False
+    # a control that passes the test itself passes, however much more the model shows
+    assert control_passes([0.0, 0.1, -0.1], [5.0, 5.2, 4.9], [1.0, 1.1, 0.9], [1.5, 1.7, 1.4])[0] is True
     # the control shows more of the effect than a model that shows it too: no PASS can stand
     assert control_passes(model_a, model_b, [1.0, 1.0, 1.1], [4.0, 4.2, 4.1])[0] is True

@@ -278,7 +278,8 @@ def interval_outcome(a, b, direction: str = "less", name: str = "", fmt: str = "
 
 def control_passes(model_a, model_b, control_a, control_b, direction: str = "less") -> tuple[bool | None, str]:
     """Whether a claim's paired test "passes" on its control, judged so that too few seeds cannot
-    hide it: the control fails (the test can tell the model from its control) only when the model's
+    hide it. The control passes when its own paired interval is clear on the claimed side (the test
+    passes on it). Otherwise it fails (the test can tell the model from its control) only when the model's
     effect (a - b, per seed) differs from the control's by a paired interval clear of 0 — on the
     claimed side (a PASS can stand) or on the other (a FAIL can stand) —, or the control's own
     interval is clear on the other side. A control whose interval merely straddles 0 while the
@@ -288,6 +289,8 @@ def control_passes(model_a, model_b, control_a, control_b, direction: str = "les
     if len(ca) < MIN_SEEDS or len(ma) != len(ca):
         return None, f"{len(ca)} control seed(s) paired with {len(ma)}; needs >= {MIN_SEEDS}"
     own = paired_comparison(ca, cb, direction)
+    if own.supports:   # the test passes on the control itself: whatever the model does, no verdict
+        return True, f"control {own}"
     if own.contradicts:
         return False, f"control {own}"
     versus = paired_comparison(ma - mb, ca - cb, direction)
