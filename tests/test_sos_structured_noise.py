@@ -116,9 +116,11 @@ def test_the_celeba_route_runs_end_to_end_on_generated_faces(tmp_path, monkeypat
     evidence = report.evidence(plan, runs, {"celeba": x}, ResultCache(tmp_path / "cache"), edit_images=4)
     ev = evidence["celeba"]
     assert ev.fd is None and "no class labels" in ev.fd_note and ev.draws_match
-    assert len(ev.edits) == len(ev.edits_random) == 1 and set(ev.edit_diagonals) == {"μ", 1e-5, *report.EDIT_DIAGONALS}
+    assert len(ev.edits) == len(ev.edits_random) == len(ev.edits_pca) == 1
+    assert set(ev.edit_diagonals) == {"μ", 1e-5, *report.EDIT_DIAGONALS} and len(ev.edit_by_d) == 4
+    assert len(ev.span) == len(ev.variation) == 1 and ev.pca_nll == ev.pca_nll
     claims = sc.claims(plan, runs, evidence)
-    assert len(claims) == 5 and all(c.verdict == NOT_TESTED for c in claims)       # a smoke run decides nothing
+    assert len(claims) == 7 and all(c.verdict == NOT_TESTED for c in claims)       # a smoke run decides nothing
     fd = [c for c in claims if "score" in c.claim]
     assert len(fd) == 3 and all("no class labels" in c.run for c in fd)
     assert "not computed" in report.table1(report.metrics_frame(runs), "celeba", ev).iloc[0].to_string()

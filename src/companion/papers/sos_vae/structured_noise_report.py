@@ -13,10 +13,13 @@ claims, diagnostics and coverage that read the evidence are `structured_noise_cl
 `evidence` measures, from the trained (or cached) models and the same test images, what the claims
 read beside the stored metrics: the Fréchet distances with clamped images and their negative
 control (each SOS mean plus white noise rescaled to the energy of that image's SOS noise), the
-coherence of the SOS model at initialisation (rebuilt with its seed, not trained), the per-image
-editing scores of every seed and of a random factor of the same rank and norm, the real residual's
-calibration and its share in P's span, and the per-pixel-mean model (the trivial baseline of the
-"learned" precondition).
+variation of the prior-latent means, the coherence of the SOS model at initialisation (rebuilt
+with its seed, not trained), the real residual's calibration and its share in P's span beside
+another image's P (and the same at initialisation), the per-image editing scores of every seed,
+of a random factor of the same rank and norm (the negative control) and of the PCA of the model's
+own training residuals (the positive control), at the model's d and at probabilistic PCA's, and
+the trivial models of the "learned" precondition: the per-pixel mean and per-pixel Gaussian of
+the training images, and their rank-R PCA Gaussian at the model's d (the SOS-VAE's own family).
 
 Images are shown in colour when they have three channels (CelebA, full profile); maps (sample −
 mean, variance, covariance) are then averaged over the channels.
@@ -24,6 +27,7 @@ mean, variance, covariance) are then averaged over the channels.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -56,6 +60,14 @@ WHITE_SEED, RANDOM_FACTOR_SEED = 30_000, 40_000
 #: [audit of issue 24] fixed diagonals the seed-0 edit is repeated with (the model's is 1e-5), to see
 #: whether the editing result is the tiny diagonal's doing
 EDIT_DIAGONALS = (1e-4, 1e-3, 1e-2, 3e-2)
+#: [A] training images whose residuals (x − μ at the reconstruction) give each seed's residual PCA,
+#: the editing claim's positive control (a review measured the same medians with 3,000)
+EDIT_PCA_IMAGES = 3000
+#: [A] training images the rank-R PCA Gaussian (the SOS-VAE's trivial same-family model) is fitted to
+#: (the quick profile's 10k: all of them)
+PCA_IMAGES = 10_000
+#: [A] past this many pixels the top-R components come from a randomised SVD (CelebA 64 x 64 RGB)
+EXACT_PCA_PIXELS = 4096
 
 
 def settings_table(config) -> pd.DataFrame:
@@ -169,10 +181,12 @@ def figure2_rows(model, n: int = 8, seed: int = 0) -> list:
             ("− covariance with the centre", (-cov).clamp(min=0), "Blues", (0, cmax))]
 
 
-def figure2(runs, ds: str, seed: int = 0, n: int = 8):
-    """Fig. 2 analogue: the baseline (left) and the SOS-VAE (right) on the same prior latents."""
-    models = [("baseline (diagonal)", _run(runs, ds, "diagonal", seed).model),
-              ("SOS-VAE (rank R)", _run(runs, ds, "low_rank", seed).model)]
+def figure2(runs, ds: str, seed: int = 0, n: int = 8, panels: str = "ab"):
+    """Fig. 2 analogue: the β-VAE with a diagonal Gaussian (left) and the SOS-VAE (right) on the same
+    prior latents; `panels`: their letters (the paper's (a), (b) are CelebA, (c), (d) UKBB)."""
+    sos = _run(runs, ds, "low_rank", seed).model
+    models = [(f"({panels[0]}) β-VAE (diagonal)", _run(runs, ds, "diagonal", seed).model),
+              (f"({panels[1]}) SOS-VAE (R = {sos.rank})", sos)]
     fig, axes = plt.subplots(6, 2 * n + 1, figsize=(2 * n * 0.8 + 0.6, 6 * 0.9), squeeze=False,
                              gridspec_kw={"width_ratios": [1] * n + [0.25] + [1] * n})
     for k, (name, model) in enumerate(models):
@@ -185,8 +199,8 @@ def figure2(runs, ds: str, seed: int = 0, n: int = 8):
     for r in range(6):
         axes[r, n].axis("off")
     colour = "; maps averaged over colour channels" if IMAGE_SHAPES[ds][0] == 3 else ""
-    fig.suptitle(f"Fig. 2 analogue, {DATASET_LABELS[ds]}, prior latents (seed {seed}); colour scales shared "
-                 f"within a row and a model{colour}", fontsize=9)
+    fig.suptitle(f"Fig. 2 analogue, {DATASET_LABELS[ds]}: ({panels[0]}) β-VAE, ({panels[1]}) SOS-VAE, prior latents "
+                 f"(seed {seed}); colour scales shared within a row and a model{colour}", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -237,6 +251,18 @@ def pc_scaling(model, k: int = 5, scales=np.linspace(-5, 5, 11), seed: int = 0, 
     return torch.stack(rows)
 
 
+@torch.no_grad()
+def pc_coefficients(model, seed: int = 0) -> np.ndarray:
+    """S_r (Vᵀ ε_P)_r of the Fig. 5 draw (the latent and ε_P of `pc_scaling`): how far one unit of
+    the knob k_r moves the sample along direction r."""
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randn(1, model.zdim, generator=gen)
+    _, factor = model.decode(z)
+    eps = torch.randn(1, model.rank, generator=gen)
+    _, s, vt = obs.principal_directions(factor)
+    return (s * (vt @ eps.unsqueeze(-1)).squeeze(-1))[0].numpy()
+
+
 #: [P] Fig. 5 shows "the first ten principal components"
 FIG5_DIRECTIONS = 10
 
@@ -247,13 +273,17 @@ def pc_scaling_figure(runs, ds: str, seed: int = 0, k: int | None = None):
     model = _run(runs, ds, "low_rank", seed).model
     k = min(FIG5_DIRECTIONS, model.rank) if k is None else k
     grid = pc_scaling(model, k, scales, seed)
-    fig, axes = plt.subplots(k, len(scales), figsize=(len(scales) * 0.8 + 0.8, k * 0.85 + 0.5), squeeze=False)
+    coef = pc_coefficients(model, seed)
+    fig, axes = plt.subplots(k, len(scales), figsize=(len(scales) * 0.8 + 1.6, k * 0.85 + 0.7), squeeze=False)
     for i in range(k):
         for j, s in enumerate(scales):
-            _panel(axes[i, j], grid[i, j].clamp(0, 1), title=f"{s:+.0f}" if i == 0 else None, shape=model.image_shape)
-        axes[i, 0].set_ylabel(f"direction {i + 1}", fontsize=7, rotation=0, ha="right", va="center")
+            _panel(axes[i, j], grid[i, j].clamp(0, 1), title=f"$k_r$ = {s:+.0f}" if i == 0 else None,
+                   shape=model.image_shape)
+        axes[i, 0].set_ylabel(f"r = {i + 1}\n|$S_r (V^T ε)_r$| = {abs(coef[i]):.2f}", fontsize=7, rotation=0,
+                              ha="right", va="center")
     fig.suptitle(f"Fig. 5 analogue: scaling P's first {k} of {model.rank} principal directions "
-                 f"({DATASET_LABELS[ds]})", fontsize=9)
+                 f"({DATASET_LABELS[ds]}); a sample moves direction r by $k_r S_r (V^T ε)_r$, so a row whose "
+                 "coefficient is small barely moves", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -284,14 +314,17 @@ def random_factor(factor: torch.Tensor, seed: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def edit_with_truth(model, x: torch.Tensor, diagonal: float | None = None, factor_seed: int | None = None) -> dict:
+def edit_with_truth(model, x: torch.Tensor, diagonal: float | None = None, factor_seed: int | None = None,
+                    factor: torch.Tensor | None = None) -> dict:
     """Fig. 6 as a test: the reconstruction mean μ of each image, then the patch set to the image's own
     pixels and the rest replaced by its conditional mean. Per image: the squared error outside the
     patch before and after, and the mean |change| in the pixels most and least correlated with the
     patch (top and bottom tenth by the norm of their covariance with it). `diagonal`: the d of the
-    conditioning (default the model's); `factor_seed`: condition on `random_factor` instead of P."""
+    conditioning (default the model's); `factor_seed`: condition on `random_factor` instead of P;
+    `factor`: condition on this one [D, R] factor for every image instead of P (a residual PCA)."""
     mask = _patch_mask(model.image_shape)
-    mean, factor = model.decode(model.posterior(x).mean)
+    mean, own = model.decode(model.posterior(x).mean)
+    factor = own if factor is None else factor.to(own).expand(len(x), -1, -1)
     if factor_seed is not None:
         factor = random_factor(factor, factor_seed)
     d = model.diagonal if diagonal is None else diagonal
@@ -353,6 +386,7 @@ def distribution_only_figure(free_model, pca, pca_samples, n: int = 10, seed: in
     ax.plot(r, pca.explained_variance_, "o-", label="PCA variances", ms=3)
     ax.plot(r, free_model.spectrum(), "s--", label="eig(P Pᵀ), trained", ms=3)
     ax.set_xlabel("component", fontsize=7)
+    ax.set_ylabel("variance along the component", fontsize=7)
     ax.set_yscale("log")
     ax.tick_params(labelsize=6)
     ax.legend(fontsize=6)
@@ -392,6 +426,106 @@ def edits_over_seeds(runs, ds: str, x: torch.Tensor, **kwargs) -> list[dict]:
         e = edit_with_truth(_run(runs, ds, "low_rank", s).model, x, **extra)
         out.append({k: e[k] for k in ("before", "after", "change_high", "change_low")})
     return out
+
+
+def top_components(x: torch.Tensor, rank: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """The top `rank` principal components of the rows of `x` [N, D] (float64): (variances [rank],
+    directions [D, rank], the total variance). Exact (eigh of the D x D covariance) up to
+    `EXACT_PCA_PIXELS` pixels, a randomised SVD beyond."""
+    c = x.double() - x.double().mean(0)
+    total = float(c.pow(2).sum() / len(c))
+    if c.shape[1] <= EXACT_PCA_PIXELS:
+        lam, vec = torch.linalg.eigh(c.T @ c / len(c))
+        return lam.flip(0)[:rank].clamp_min(0), vec.flip(1)[:, :rank], total
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        _, s, v = torch.svd_lowrank(c, q=rank + 10, niter=6)
+    return (s[:rank] ** 2 / len(c)), v[:, :rank], total
+
+
+@torch.no_grad()
+def pca_gaussian_nll(train: torch.Tensor, test: torch.Tensor, rank: int, diagonal: float) -> float:
+    """Test NLL per image (nats) of the SOS-VAE's family without a network: one N(m, P Pᵀ + d I) for the
+    whole data set, m the training images' mean and P their top-`rank` principal directions scaled to
+    √(λ − d) (probabilistic PCA with its isotropic variance fixed at the model's d)."""
+    from torch.distributions import LowRankMultivariateNormal
+
+    flat, tflat = train.flatten(1).double(), test.flatten(1).double()
+    lam, vec, _ = top_components(flat, rank)
+    factor = vec * (lam - diagonal).clamp_min(0).sqrt()
+    dist = LowRankMultivariateNormal(flat.mean(0), factor, torch.full((flat.shape[1],), float(diagonal),
+                                                                       dtype=torch.float64))
+    return float(-dist.log_prob(tflat).mean())
+
+
+@torch.no_grad()
+def residual_pca(model, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """The rank-R PCA of the model's own residuals x − μ (μ its reconstruction mean) on training
+    images `x`, as a covariance factor: (√λ-scaled directions [D, R], √(λ − d̂)-scaled directions,
+    d̂), d̂ the mean variance outside the top R (probabilistic PCA's maximum-likelihood noise)."""
+    r = x.flatten(1) - model.reconstruct(x)
+    lam, vec, total = top_components(r, model.rank)
+    d_ppca = (total - float(lam.sum())) / max(1, r.shape[1] - model.rank)
+    return vec * lam.sqrt(), vec * (lam - d_ppca).clamp_min(0).sqrt(), d_ppca
+
+
+def _edit_scores(e: dict) -> tuple[float, float]:
+    change = (e["after"] - e["before"]).numpy()
+    return float(np.median(change)), float(np.mean(change < 0))
+
+
+@torch.no_grad()
+def edits_by_diagonal(runs, ds: str, x: torch.Tensor, x_train: torch.Tensor) -> tuple[list, pd.DataFrame]:
+    """Every seed's SOS-VAE (main runs, seed order): the editing test conditioned on the PCA of its own
+    training residuals at the model's d (the positive control: per seed before / after), and a table
+    of the median change outside the patch and the share of images improved, for its own P and that
+    PCA, at the model's d and at probabilistic PCA's d̂ of the residuals."""
+    seeds = sorted({c.seed for c in runs if (c.dataset, c.observation, c.entropy_target) == (ds, "low_rank", None)})
+    positive, rows = [], []
+    for s in seeds:
+        model = _run(runs, ds, "low_rank", s).model
+        scaled, ppca, d_hat = residual_pca(model, x_train)
+        own = edit_with_truth(model, x)
+        cases = {("trained P", "model's d", model.diagonal): own,
+                 ("trained P", "pPCA's d̂", d_hat): edit_with_truth(model, x, diagonal=d_hat),
+                 ("residual PCA", "model's d", model.diagonal): edit_with_truth(model, x, factor=scaled),
+                 ("residual PCA", "pPCA's d̂", d_hat): edit_with_truth(model, x, diagonal=d_hat, factor=ppca)}
+        positive.append({k: cases[("residual PCA", "model's d", model.diagonal)][k] for k in ("before", "after")})
+        for (factor, which, d), e in cases.items():
+            median, share = _edit_scores(e)
+            rows.append({"seed": s, "factor": factor, "d": which, "d value": d, "median change": median,
+                         "share improved": share})
+    return positive, pd.DataFrame(rows)
+
+
+def editing_by_diagonal_table(evidence: dict) -> pd.DataFrame:
+    """The editing test's dependence on d: per dataset, factor and d, each seed's median change of the
+    error outside the patch and share of images improved."""
+    frames = [ev.edit_by_d.assign(dataset=DATASET_LABELS[ds]) for ds, ev in evidence.items()
+              if ev.edit_by_d is not None and not ev.edit_by_d.empty]
+    if not frames:
+        return pd.DataFrame()
+    t = pd.concat(frames)
+    out = t.groupby(["dataset", "factor", "d"], sort=False).agg(
+        seeds=("seed", "size"), d_value=("d value", "mean"),
+        per_seed=("median change", lambda v: ", ".join(f"{x:+.4f}" for x in v)),
+        share_improved=("share improved", lambda v: ", ".join(f"{x:.0%}" for x in v))).reset_index()
+    out["d_value"] = out.d_value.map(lambda v: f"{v:.3g}")
+    return out.rename(columns={"d_value": "d (mean over seeds)", "per_seed": "median change per seed",
+                               "share_improved": "images improved per seed"})
+
+
+@torch.no_grad()
+def span_shares(model, x: torch.Tensor) -> tuple[float, float]:
+    """The share of the real residual's energy (x − μ at the test reconstructions) in the span of each
+    image's own P, and in the span of the next test image's P (shuffled pairs): a P that pertains to
+    its image holds more of that image's residual than another image's P does."""
+    mean, factor = model.decode(model.posterior(x).mean)
+    r = (x.flatten(1) - mean).double().unsqueeze(-1)
+    q = torch.linalg.qr(factor.double()).Q                                      # [B, D, R]
+    total = r.pow(2).sum()
+    inside = lambda basis: float((basis.transpose(1, 2) @ r).pow(2).sum() / total)
+    return inside(q), inside(q.roll(1, 0))
 
 
 @torch.no_grad()
@@ -452,6 +586,11 @@ class Evidence:
     edits: list               # per seed: `edit_with_truth` (before, after, change_high, change_low)
     edits_random: list        # the same edits conditioned on a random factor of the same rank and norm
     edit_diagonals: dict      # d -> the seed-0 model's mean error outside the patch after the edit ("μ": before)
+    pca_nll: float = float("nan")   # test NLL of the rank-R PCA Gaussian of the training images at the model's d
+    variation: pd.DataFrame | None = None   # per seed: sos, base — summed per-pixel variance of the prior means
+    span: pd.DataFrame | None = None        # per seed: own, shuffled (trained), own_init, shuffled_init
+    edits_pca: list = dataclasses.field(default_factory=list)   # per seed: the edit with the residual PCA, model's d
+    edit_by_d: pd.DataFrame | None = None   # `edits_by_diagonal`'s table
 
 
 def _features(config, cache):
@@ -459,26 +598,37 @@ def _features(config, cache):
     return features, note
 
 
+def _variation(means: torch.Tensor) -> float:
+    """Σ over pixels of the variance over latents of the decoded means."""
+    return float(means.double().var(0).sum())
+
+
 @torch.no_grad()
-def _fd_rows(plan: Plan, runs, ds: str, x: torch.Tensor, features) -> tuple[pd.DataFrame, bool]:
+def _draw_rows(plan: Plan, runs, ds: str, x: torch.Tensor, features) -> tuple[pd.DataFrame | None, pd.DataFrame, bool]:
+    """Per seed, from the stored evaluation's prior draws of both models: the Fréchet distances (None
+    without features) and the variation of the decoded means; and whether the draws match the stored ones."""
     shape = IMAGE_SHAPES[ds]
-    real = features(x)
+    real = features(x) if features is not None else None
     fd = lambda imgs: frechet_distance_of_features(features(image(imgs.clamp(0, 1), shape)), real)
-    rows, match = [], True
+    rows, variation, match = [], [], True
     for sos_config, base_config in zip(plan.runs[(ds, "low_rank")], plan.runs[(ds, "diagonal")]):
-        row = {"seed": sos_config.seed}
+        row, var = {"seed": sos_config.seed}, {"seed": sos_config.seed}
         for side, config in (("sos", sos_config), ("base", base_config)):
             run = _run(runs, ds, config.observation, config.seed)
             drawn = prior_draws(run.model, config)
             stored = np.asarray((getattr(run, "arrays", None) or {}).get("sample", np.zeros((0,))))
             if stored.size:
                 match &= bool(np.allclose(drawn["sample"][:len(stored)].numpy(), stored, atol=1e-5))
+            var[side] = _variation(drawn["mean"])
+            if features is None:
+                continue
             row[f"{side}_mean"] = fd(drawn["mean"])
             row[f"{side}_sample"] = fd(drawn["sample"])
             if side == "sos":
                 row["sos_white"] = fd(equal_energy_white(drawn["mean"], drawn["sample"], WHITE_SEED + config.seed))
         rows.append(row)
-    return pd.DataFrame(rows), match
+        variation.append(var)
+    return (pd.DataFrame(rows) if features is not None else None), pd.DataFrame(variation), match
 
 
 @torch.no_grad()
@@ -492,23 +642,30 @@ def evidence(plan: Plan, runs, tests: dict, cache=None, edit_images: int = EDIT_
         config = plan.config(ds)
         x = tests[ds]
         flat = x.flatten(1)
-        train = sn.images(config, "train").flatten(1)
-        centre, spread = train.mean(0), train.var(0, unbiased=False) + VARIANCE_FLOOR
-        fits = []
+        train = sn.images(config, "train")
+        tflat = train.flatten(1)
+        centre, spread = tflat.mean(0), tflat.var(0, unbiased=False) + VARIANCE_FLOOR
+        fits, span = [], []
         for o in ("low_rank", "diagonal"):
             for c in plan.runs[(ds, o)]:
                 fits.append({"observation": o, "seed": c.seed, **residual_fit(_run(runs, ds, o, c.seed).model, x)})
         rho_init = []
         for c in plan.runs[(ds, "low_rank")]:
-            drawn = prior_draws(at_initialisation(c), c)
+            untrained = at_initialisation(c)
+            drawn = prior_draws(untrained, c)
             rho_init.append(lag1_autocorrelation(image(drawn["sample"] - drawn["mean"], IMAGE_SHAPES[ds])))
+            own, shuffled = span_shares(_run(runs, ds, "low_rank", c.seed).model, x)
+            own_init, shuffled_init = span_shares(untrained, x)
+            span.append({"seed": c.seed, "own": own, "shuffled": shuffled, "own_init": own_init,
+                         "shuffled_init": shuffled_init})
         features, note = _features(config, cache)
-        fd, match = (None, True) if features is None else _fd_rows(plan, runs, ds, x, features)
+        fd, variation, match = _draw_rows(plan, runs, ds, x, features)
         first = x[:edit_images]
         seed0 = _run(runs, ds, "low_rank", plan.runs[(ds, "low_rank")][0].seed).model
         diagonals = {"μ": float(edit_with_truth(seed0, first)["before"].mean())}
         diagonals.update({d: float(edit_with_truth(seed0, first, diagonal=d)["after"].mean())
                           for d in (seed0.diagonal, *EDIT_DIAGONALS)})
+        positive, by_d = edits_by_diagonal(runs, ds, first, train[:EDIT_PCA_IMAGES])
         out[ds] = Evidence(
             dataset=ds, rank=config.rank, pixels=flat.shape[1],
             mean_model_mse=float((flat - centre).pow(2).mean()),
@@ -517,5 +674,7 @@ def evidence(plan: Plan, runs, tests: dict, cache=None, edit_images: int = EDIT_
             fd_note=note or ("" if fd is not None else "no Fréchet distance was computed"), draws_match=match,
             edits=edits_over_seeds(runs, ds, first),
             edits_random=edits_over_seeds(runs, ds, first, factor_seed=RANDOM_FACTOR_SEED),
-            edit_diagonals=diagonals)
+            edit_diagonals=diagonals,
+            pca_nll=pca_gaussian_nll(train[:PCA_IMAGES], x, config.rank, seed0.diagonal),
+            variation=variation, span=pd.DataFrame(span), edits_pca=positive, edit_by_d=by_d)
     return out
