@@ -59,7 +59,8 @@ def test_source_hash_changes_with_a_loss_but_not_with_a_plot(tmp_path):
 
     pkg = tmp_path / "pkg"
     (pkg / "papers" / "demo").mkdir(parents=True)
-    files = {"plots.py": "COLOR = 'red'\n", "papers/demo/method.py": "def loss(x):\n    return x\n",
+    files = {"plots.py": "COLOR = 'red'\n", "report.py": "CSS = ''\n",
+             "papers/demo/method.py": "def loss(x):\n    return x\n",
              "papers/demo/toy_report.py": "TITLE = 'a'\n", "papers/demo/toy_claims.py": "LINE = 1\n",
              "core/nets.py": "WIDTH = 3\n"}
     for name, text in files.items():
@@ -69,6 +70,7 @@ def test_source_hash_changes_with_a_loss_but_not_with_a_plot(tmp_path):
     (pkg / "plots.py").write_text("COLOR = 'blue'\n")
     (pkg / "papers/demo/toy_report.py").write_text("TITLE = 'b'\n")
     (pkg / "papers/demo/toy_claims.py").write_text("LINE = 2\n")
+    (pkg / "report.py").write_text("CSS = 'td {}'\n")
     assert source_hash(pkg, "demo") == before  # drawing, tabulating, deciding claims: nothing retrains
     (pkg / "papers/demo/method.py").write_text("def loss(x):\n    return 2 * x\n")
     assert source_hash(pkg, "demo") != before  # a loss fix retrains

@@ -36,9 +36,9 @@ def default_cache_dir() -> Path:
 
 
 #: Modules whose edits cannot change a trained result: figures, tables, claims (each experiment's
-#: `*_claims.py` and the shared `claims.py`), the runner and
+#: `*_claims.py` and the shared `claims.py`), the HTML report (`report.py`), the runner and
 #: the notebook-file hygiene and its float-platform record.
-REPORT_ONLY = ("*_report.py", "*_claims.py", "plots.py", "tables.py", "claims.py", "runner.py", "cli.py",
+REPORT_ONLY = ("*_report.py", "*_claims.py", "report.py", "plots.py", "tables.py", "claims.py", "runner.py", "cli.py",
                "reported.py", "notebook_files.py", "float_platform.py")
 
 
