@@ -94,11 +94,33 @@ def pick_profile(profiles: dict, name: str, smoke: bool = False, shrink=None):
     return shrink(profiles[name]) if smoke else profiles[name]
 
 
+#: Seeds are integers in [0, SEED_LIMIT): numpy's `default_rng`/`seed` and torch accept them all.
+SEED_LIMIT = 2 ** 32
+
+
 def positive_seeds(seeds) -> tuple:
-    seeds = tuple(int(s) for s in seeds)
+    """The seeds as a tuple of ints, checked before any training: at least one, each an integer in
+    [0, 2**32), none twice (a paired comparison over seeds needs distinct runs)."""
+    import operator
+
+    seeds = tuple(seeds)
     if not seeds:
         raise ValueError("the seed count must be positive: give at least one seed")
-    return seeds
+    checked = []
+    for s in seeds:
+        try:
+            if isinstance(s, bool):
+                raise TypeError
+            value = operator.index(s)
+        except TypeError:
+            raise ValueError(f"seeds must be integers in [0, 2**32), got {s!r} in {list(seeds)!r}") from None
+        if not 0 <= value < SEED_LIMIT:
+            raise ValueError(f"seeds must be integers in [0, 2**32), got {value} in {list(seeds)!r}")
+        checked.append(value)
+    repeated = sorted({s for s in checked if checked.count(s) > 1})
+    if repeated:
+        raise ValueError(f"seed(s) {repeated} given twice in {checked}: each seed is one run")
+    return tuple(checked)
 
 
 def known(values, allowed, what) -> tuple:
