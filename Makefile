@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh clone; both create .venv when it is missing.
 #   make figures   regenerate every notebook with the quick profile (CPU, minutes)
+#   make extended  the long CPU runs (notebooks 01, 02, 05; 20 min to 2 h each), stored under figures/extended/
 #   make test      lint, unit tests (with every notebook's full-profile smoke), then every
 #                  notebook re-executed under nbval
 #   make smoke-cuda  the full-profile smoke on a GPU (DEVELOPERS.md)
@@ -15,7 +16,7 @@ export ATEN_CPU_CAPABILITY ?= avx2
 export MKL_CBWR ?= AVX2
 export ONEDNN_MAX_CPU_ISA ?= AVX2
 
-.PHONY: venv figures test lint full smoke smoke-cuda clean-cache report
+.PHONY: venv figures extended test lint full smoke smoke-cuda clean-cache report
 
 venv: $(VENV)/.installed
 
@@ -27,6 +28,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 figures: venv
 	$(BIN)/companion regenerate --profile quick --jobs 1
+
+# its own results cache, so that a long run never competes with the quick one's entries
+EXTENDED_CACHE ?= .cache/extended
+extended: venv
+	COMPANION_CACHE=$(EXTENDED_CACHE) $(BIN)/companion regenerate --profile extended --only 01 02 05 --jobs 1
 
 full: venv
 	$(BIN)/companion regenerate --profile full --jobs 1

@@ -9,7 +9,12 @@
 # **Table 2** (sample quality of the learned σ² against VAE, β-VAE, DIP-VAE and WAE on MNIST and Fashion-MNIST), **Table 3** (IWAE
 # log-likelihood, global and per-pixel variance) and **Figs. 3–4** (per-pixel uncertainty maps). It then tests the paper's claims, each in the
 # paper's words and beside a negative control (PASS, FAIL, or NOT TESTED with the measured reason), checks the runs' training health
-# (diagnostics), says what this run cannot show, and ends with every figure and table of the paper and what this notebook does with it.
+# (diagnostics), says what this run cannot show and what deciding each claim costs, and ends with every figure and table of the paper and
+# what this notebook does with it, and the stored extended run's verdicts.
+#
+# Three profiles: **quick** (this notebook as committed, CPU minutes): MNIST, the σ² sweep and Table 2's methods on three seeds;
+# **extended** (about 20 minutes on two cores, stored under `figures/extended/02_sigma_vae_mnist/`): every model of both datasets on three
+# seeds; **full**: the paper's scale, a GPU job.
 #
 # Run it headless with another profile or settings, for example:
 #
@@ -42,12 +47,12 @@
 
 # %% tags=["parameters"]
 # Parameters (papermill overrides these)
-profile = "quick"       # "quick": two CPU cores, minutes; "full": the paper's scale (60k images, conv nets, 3 seeds), a GPU job
+profile = "quick"       # "quick": two CPU cores, minutes; "extended": ~20 min; "full": the paper's scale (60k images, conv nets), a GPU job
 dataset = None          # dataset of the sigma^2 sweep (Table 1, Fig. 1): "mnist" or "fashion-mnist"; None: the profile's (mnist)
 table_datasets = None   # datasets of Tables 2 and 3; None: ["mnist", "fashion-mnist"]
 seeds = None            # seeds; None: the profile's
 device = "auto"         # "auto" (CUDA when present), "cpu", "cuda", "cuda:N" or "mps"
-output_dir = None        # figures (PNG, PDF) and tables (CSV, Markdown); None: figures/02_sigma_vae_mnist (quick), figures/full/02_sigma_vae_mnist (full)
+output_dir = None        # figures (PNG, PDF) and tables (CSV, Markdown); None: figures/02_sigma_vae_mnist (quick), figures/<profile>/02_sigma_vae_mnist
 overrides = {}          # SigmaConfig fields changed for every run, e.g. {"epochs": 5}
 jobs = None             # parallel training processes (one torch thread each); None: $COMPANION_JOBS or one per core
 scheduler = None        # Dask: "tcp://HOST:PORT", "local" or None ($COMPANION_SCHEDULER, else local processes)
@@ -58,7 +63,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from companion.claims import show_claims, show_coverage, show_diagnostics
+from companion.claims import show_budget, show_claims, show_coverage, show_diagnostics
 from companion.config import check_output_dir
 from companion.papers.sigma_vae import mnist_sweep as sv
 from companion.papers.sigma_vae import mnist_sweep_claims as sc
@@ -66,6 +71,7 @@ from companion.papers.sigma_vae import mnist_sweep_report as report
 from companion.parallel import default_jobs, use_scheduler
 from companion.paths import figures_dir
 from companion.plots import save_figure, save_table, use_style
+from companion.stored import show_stored
 from companion.tables import run_times, run_times_line
 
 use_style()
@@ -76,7 +82,8 @@ jobs = jobs or default_jobs()
 use_scheduler(scheduler)
 print(f"profile {plan.profile.name}: {len(plan.all_runs)} trained models")
 print(f"  sweep (Table 1, Fig. 1): {plan.sweep[0].dataset}, latent {plan.sweep[0].zdim}, "
-      f"sigma^2 {[c.sigma2 for c in plan.sweep if c.sigma_mode == 'fixed']} + learned (closed form, Adam)")
+      f"sigma^2 {[c.sigma2 for c in plan.shown_sweep if c.sigma_mode == 'fixed']} + learned (closed form, Adam), "
+      f"seeds {sorted({c.seed for c in plan.sweep})}")
 print(f"  comparison (Tables 2, 3): {list(dict.fromkeys(d for d, _ in plan.table))}, latent {plan.profile.table_zdim}, "
       f"{list(dict.fromkeys(m for _, m in plan.table))}")
 
@@ -362,6 +369,17 @@ claims = sc.claims(plan, runs, null, evidence)
 show_claims(claims, out)
 
 # %% [markdown]
+# ### Budget per claim
+#
+# What deciding each claim costs on this kind of CPU (core-minutes: measured seconds per model times the models it needs, one thread per
+# model) and the profile that decides it: **quick** (this notebook, at most ten minutes on two cores), **extended** (the stored long CPU run
+# at the end of this notebook) or **full** (the paper's scale on a GPU); "not decidable here" says why no budget helps. A row covers every
+# claim whose sentence starts with it.
+
+# %%
+show_budget(sc.budget(), out, claims)
+
+# %% [markdown]
 # ### Reading the verdicts of the committed quick run
 #
 # Measured on an AMD EPYC at 8 epochs per stage (an Intel machine computes other floats). Two claims are decided, both PASS, both on MNIST over
@@ -439,3 +457,17 @@ display(Markdown("\n".join(f"* {p}" for p in report.limits(plan, runs, sweep))))
 
 # %%
 show_coverage(report.coverage(plan, runs, evidence), out)
+
+# %% [markdown]
+# ## The extended profile (stored run)
+#
+# The claims the quick profile leaves to the extended one (Fashion-MNIST, and the stage-2 "pixel" model on three seeds), as its stored run
+# decided them: read from `figures/extended/02_sigma_vae_mnist/` with the commit, the hardware, the date and the wall time of that run
+# (`run.json`), never mixed with this run's tables above. A run whose training code has changed since is marked stale.
+# `companion run 02 --profile extended` re-makes it.
+
+# %%
+if plan.profile.name == "quick":
+    show_stored("02_sigma_vae_mnist", "extended", columns=["claim", "this run", "on the control", "verdict", "why not tested"])
+else:
+    print(f"This is the {plan.profile.name} profile's run: its own tables are above.")

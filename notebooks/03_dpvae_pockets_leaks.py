@@ -68,7 +68,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from companion.claims import show_claims, show_coverage, show_diagnostics
+from companion.claims import show_budget, show_claims, show_coverage, show_diagnostics
 from companion.config import check_output_dir
 from companion.papers.dpvae import pockets_leaks as pl
 from companion.papers.dpvae import pockets_leaks_claims as paper_claims
@@ -295,6 +295,16 @@ if "celeba" in images_run and "factor" in plan.regularizers("celeba"):  # Fig. 8
 evidence = paper_claims.evidence(plan, runs, device=resolve_device(device))
 claims = paper_claims.claims(plan, runs, evidence)
 show_claims(claims, out)
+
+# %% [markdown]
+# ### Budget per claim
+#
+# What deciding each claim costs on this kind of CPU (core-minutes: measured training steps per second times the steps it needs, one thread per
+# run) and the profile that decides it: **quick** (this notebook, at most ten minutes on two cores), **extended** (a stored long CPU run) or
+# **full** (the paper's setting on a GPU); "not decidable here" says why no budget helps. A row covers every claim whose sentence starts with it.
+
+# %%
+show_budget(paper_claims.budget(), out, claims)
 
 # %% [markdown]
 # ### Reading the verdicts

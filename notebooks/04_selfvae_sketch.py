@@ -66,7 +66,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from companion.claims import show_claims, show_coverage, show_diagnostics
+from companion.claims import show_budget, show_claims, show_coverage, show_diagnostics
 from companion.config import check_output_dir
 from companion.papers.selfvae import sketch_claims as sc
 from companion.papers.selfvae import sketch_experiment as se
@@ -270,6 +270,17 @@ for ds in plan.datasets():
 measured = sc.measure(plan, runs)  # baselines and controls: histograms, each model rebuilt at initialisation, shuffled pairs
 claims = sc.claims(plan, runs, measured)
 show_claims(claims, out)
+
+# %% [markdown]
+# ### Budget per claim
+#
+# What deciding each claim costs on this kind of CPU (core-minutes: measured seconds per step times the steps and runs it needs, one thread per
+# run) and the profile that decides it: **quick** (this notebook, at most ten minutes on two cores), **extended** (a long CPU run; none is stored
+# yet for this notebook) or **full** (the paper's setting on a GPU); "not decidable here" says why no budget helps. A row covers every claim
+# whose sentence starts with it.
+
+# %%
+show_budget(sc.budget(), out, claims)
 
 # %% [markdown]
 # ### Reading the verdicts

@@ -57,7 +57,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
-from companion.claims import show_claims, show_coverage, show_diagnostics
+from companion.claims import show_budget, show_claims, show_coverage, show_diagnostics
 from companion.config import check_output_dir
 from companion.papers.sos_vae import distribution_only as free
 from companion.papers.sos_vae import structured_noise as sn
@@ -275,6 +275,17 @@ for (ds, h) in plan.entropy_runs:
 # %%
 claims = paper_claims.claims(plan, runs, evidence)
 show_claims(claims, out)
+
+# %% [markdown]
+# ### Budget per claim
+#
+# What deciding each claim costs on this kind of CPU (core-minutes: measured seconds per epoch times the epochs and runs it needs, one thread per
+# run, with their evaluation) and the profile that decides it: **quick** (this notebook, at most ten minutes on two cores), **extended** (a long
+# CPU run; none is stored yet for this notebook) or **full** (the paper's setting on a GPU); "not decidable here" says why no budget helps. A row
+# covers every claim whose sentence starts with it.
+
+# %%
+show_budget(paper_claims.budget(), out, claims)
 
 # %% [markdown]
 # ### Reading the verdicts

@@ -77,21 +77,52 @@ def test_source_hash_changes_with_a_loss_but_not_with_a_plot(tmp_path):
 
 
 def test_source_hash_of_one_paper_ignores_the_other_papers(tmp_path):
-    from companion.cache import paper_of, source_hash
+    from companion.cache import source_hash
 
     pkg = tmp_path / "pkg"
-    for name in ("core/nets.py", "papers/a/method.py", "papers/b/method.py", "papers/__init__.py"):
+    files = {"core/__init__.py": "", "core/nets.py": "X = 1\n", "core/flows.py": "Y = 1\n",
+             "papers/a/method.py": "from ...core.nets import X\n",
+             "papers/b/method.py": "from companion.core import flows\n",
+             "papers/__init__.py": ""}
+    for name, text in files.items():
         (pkg / name).parent.mkdir(parents=True, exist_ok=True)
-        (pkg / name).write_text("X = 1\n")
+        (pkg / name).write_text(text)
     a, b, shared = source_hash(pkg, "a"), source_hash(pkg, "b"), source_hash(pkg)
-    (pkg / "papers/b/method.py").write_text("X = 2\n")
+    (pkg / "papers/b/method.py").write_text("from companion.core import flows\nZ = 2\n")
     assert source_hash(pkg, "a") == a and source_hash(pkg) == shared  # b's work retrains nothing of a
     assert source_hash(pkg, "b") != b
+    b = source_hash(pkg, "b")
     (pkg / "core/nets.py").write_text("X = 3\n")
-    assert source_hash(pkg, "a") != a and source_hash(pkg) != shared  # shared code retrains all
+    assert source_hash(pkg, "a") != a and source_hash(pkg) != shared  # shared code retrains who imports it
+    assert source_hash(pkg, "b") == b                                  # and nothing of a paper that does not
+    a = source_hash(pkg, "a")
+    (pkg / "core/batched.py").write_text("W = 1\n")                    # a new shared module no paper imports
+    assert source_hash(pkg, "a") == a and source_hash(pkg, "b") == b
 
+
+def test_the_result_files_follow_imports_anywhere_in_a_module(tmp_path):
+    from companion.cache import result_files
+
+    pkg = tmp_path / "pkg"
+    files = {"__init__.py": "", "train.py": "import companion.core.data\n", "core/__init__.py": "",
+             "core/data.py": "def f():\n    from .nets import g\n", "core/nets.py": "", "plots.py": "",
+             "papers/__init__.py": "", "papers/a/__init__.py": "", "papers/a/run.py": "from ... import train\n",
+             "papers/a/run_report.py": "from ...plots import x\n", "papers/b/m.py": ""}
+    for name, text in files.items():
+        (pkg / name).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / name).write_text(text)
+    names = {p.relative_to(pkg).as_posix() for p in result_files(pkg, "a")}
+    assert names == {"__init__.py", "train.py", "core/__init__.py", "core/data.py", "core/nets.py",
+                     "papers/a/__init__.py", "papers/a/run.py"}
+
+
+
+
+def test_a_config_belongs_to_the_paper_whose_module_defines_it():
+    from companion.cache import paper_of
     from companion.core.features import ClassifierConfig
     from companion.papers.sigma_vae.mnist_sweep import Config as SigmaConfig
+
     assert paper_of(SigmaConfig()) == "sigma_vae" and paper_of(ClassifierConfig("mnist")) is None
 
 

@@ -160,3 +160,35 @@ def test_a_control_fails_only_when_the_model_beats_it_by_an_interval():
     assert control_passes([0.0, 0.1, -0.1], [5.0, 5.2, 4.9], [1.0, 1.1, 0.9], [1.5, 1.7, 1.4])[0] is True
     # the control shows more of the effect than a model that shows it too: no PASS can stand
     assert control_passes(model_a, model_b, [1.0, 1.0, 1.1], [4.0, 4.2, 4.1])[0] is True
+
+
+# ------------------------------------------------------------------------------ budget per claim
+
+def test_a_budget_row_names_its_runs_its_measurement_and_a_known_place():
+    from companion.claims import QUICK_CORE_MINUTES, Budget, budget_table
+
+    row = Budget("Fig. 2", "3 seeds x 2 methods, 5000 iterations", 9.0, "quick", "bench_steps.py, batch 128")
+    frame = budget_table([row, Budget("Fig. 3", "9 runs", 21.4, "extended", "per-run seconds")])
+    assert frame["decided in"].tolist() == ["quick", "extended"]
+    assert frame["cost here (core-min)"].tolist() == [9.0, 21.4]
+    with pytest.raises(ValueError, match="unknown place"):
+        Budget("Fig. 2", "x", 1.0, "somewhere", "y")
+    with pytest.raises(ValueError, match="measurement"):
+        Budget("Fig. 2", "x", 1.0, "quick", "")
+    with pytest.raises(ValueError, match="does not fit the quick profile"):
+        Budget("Fig. 2", "x", QUICK_CORE_MINUTES + 0.1, "quick", "y")
+    with pytest.raises(ValueError, match="does not fit the quick profile"):
+        Budget("Fig. 2", "x", float("nan"), "quick", "y")
+
+
+def test_every_claim_needs_a_budget_row(tmp_path):
+    from companion.claims import Budget, show_budget, uncovered_claims
+
+    claims = [decide("Fig. 2(a): fewer samples off the support", quote="q", where="w", paper="p", run="r",
+                     passed=None, test="t", control=None, learned=(False, "not learned"))]
+    rows = [Budget("Fig. 3", "9 runs", 21.4, "extended", "per-run seconds")]
+    assert uncovered_claims(claims, rows) == ["Fig. 2(a): fewer samples off the support"]
+    with pytest.raises(ValueError, match="no budget row"):
+        show_budget(rows, tmp_path, claims)
+    show_budget(rows + [Budget("Fig. 2", "6 runs", 9.0, "quick", "b")], tmp_path, claims)
+    assert (tmp_path / "budget.csv").exists()

@@ -36,10 +36,10 @@ def default_cache_dir() -> Path:
 
 
 #: Modules whose edits cannot change a trained result: figures, tables, claims (each experiment's
-#: `*_claims.py` and the shared `claims.py`), the HTML report (`report.py`), the runner and
-#: the notebook-file hygiene and its float-platform record.
+#: `*_claims.py` and the shared `claims.py`), the HTML report (`report.py`), the runner, the
+#: notebook-file hygiene and its float-platform record, and the reader of stored runs (`stored.py`).
 REPORT_ONLY = ("*_report.py", "*_claims.py", "report.py", "plots.py", "tables.py", "claims.py", "runner.py", "cli.py",
-               "reported.py", "notebook_files.py", "float_platform.py")
+               "reported.py", "notebook_files.py", "float_platform.py", "stored.py")
 
 
 def _is_report_only(path: Path) -> bool:
@@ -51,13 +51,84 @@ def _other_paper(relative: Path, paper: str | None) -> bool:
     return len(parts) > 2 and parts[0] == "papers" and parts[1] != paper
 
 
-def source_hash(package: Path, paper: str | None = None) -> str:
-    """SHA-256 over the result-producing `.py` files under `package` (relative path and bytes):
-    the shared code and `papers/<paper>/`, never another paper's folder."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(package).rglob("*.py")):
-        if _is_report_only(path) or _other_paper(path.relative_to(package), paper):
+def _module_file(package: Path, dotted: str) -> Path | None:
+    """The file of module `dotted` (relative to the package root, "" for the root), if it exists."""
+    base = package.joinpath(*dotted.split(".")) if dotted else package
+    for candidate in (base.with_suffix(".py") if dotted else None, base / "__init__.py"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+def _dotted(package: Path, path: Path) -> tuple[str, str]:
+    """(module, its package) of `path`, both relative to the package root and dotted."""
+    parts = list(path.relative_to(package).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+        return ".".join(parts), ".".join(parts)
+    return ".".join(parts), ".".join(parts[:-1])
+
+
+def imported_files(package: Path, path: Path) -> set[Path]:
+    """The package's files that `path` imports anywhere in its text (top level or inside a function),
+    with the `__init__.py` of every package on the way."""
+    import ast
+
+    _, home = _dotted(package, path)
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names += [a.name[len("companion."):] for a in node.names if a.name.startswith("companion.")]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                up = home.split(".") if home else []
+                up = up[: len(up) - (node.level - 1)] if node.level > 1 else up
+                if node.level - 1 > len(home.split(".") if home else []):
+                    continue
+                base = ".".join(up + ([node.module] if node.module else []))
+            elif node.module and (node.module == "companion" or node.module.startswith("companion.")):
+                base = node.module[len("companion."):] if node.module != "companion" else ""
+            else:
+                continue
+            names.append(base)
+            names += [f"{base}.{a.name}" if base else a.name for a in node.names]
+    found = set()
+    for name in names:
+        parts = name.split(".") if name else []
+        for i in range(len(parts) + 1):  # every package on the way, then the module itself
+            f = _module_file(package, ".".join(parts[:i]))
+            if f is not None:
+                found.add(f)
+    return found
+
+
+def result_files(package: Path, paper: str | None = None) -> list[Path]:
+    """The files whose code can change `paper`'s results: its folder's modules (for `paper` None,
+    every shared module) and, transitively, what they import from the package — never a report-only
+    module (`REPORT_ONLY`) and never another paper's folder. A shared module that `paper` does not
+    import is not among them, so adding or editing one retrains nothing of `paper`."""
+    package = Path(package)
+    every = [p for p in sorted(package.rglob("*.py")) if not _is_report_only(p)]
+    if paper is None:
+        todo = [p for p in every if not _other_paper(p.relative_to(package), "")
+                and p.relative_to(package).parts[0] != "papers"]
+    else:
+        todo = [p for p in every if p.relative_to(package).parts[:2] == ("papers", paper)]
+    seen: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path in seen or _is_report_only(path) or _other_paper(path.relative_to(package), paper):
             continue
+        seen.add(path)
+        todo += sorted(imported_files(package, path) - seen)
+    return sorted(seen)
+
+
+def source_hash(package: Path, paper: str | None = None) -> str:
+    """SHA-256 over the result-producing `.py` files of `paper` (`result_files`: relative path and
+    bytes): its folder and the shared code it imports, never another paper's folder."""
+    digest = hashlib.sha256()
+    for path in result_files(package, paper):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -168,11 +168,12 @@ def show_diagnostics(diagnostics: list[Diagnostic], folder) -> None:
 # --------------------------------------------------------------------------------- coverage
 
 #: What a notebook does with a figure or table of its paper. "reproduced (quick)": the stored
-#: quick run shows it; "partly reproduced": some rows, panels or datasets (the note says which, on
+#: quick run shows it; "reproduced (extended)": the stored extended-profile run (figures/extended/)
+#: shows it; "partly reproduced": some rows, panels or datasets (the note says which, on
 #: which data); "implemented, not run": the code exists (e.g. the full profile) but no stored run
 #: shows it; "not reproduced": tried, and the note says why it does not show; "out of scope": why.
-COVERAGE_STATUSES = ("reproduced (quick)", "partly reproduced", "implemented, not run", "not reproduced",
-                     "out of scope")
+COVERAGE_STATUSES = ("reproduced (quick)", "reproduced (extended)", "partly reproduced", "implemented, not run",
+                     "not reproduced", "out of scope")
 _NEEDS_NOTE = ("partly reproduced", "not reproduced", "out of scope")
 
 
@@ -200,6 +201,64 @@ def coverage_table(rows: list[Coverage]) -> pd.DataFrame:
 def show_coverage(rows: list[Coverage], folder) -> None:
     """Save coverage.csv/.md and display the table."""
     _save_and_display(coverage_table(rows), folder, "coverage")
+
+
+# ---------------------------------------------------------------------------- budget per claim
+
+#: Where a claim is decided: the quick profile (at most 10 minutes per notebook on two cores), the
+#: extended profile (long CPU runs, stored under figures/extended/), the full profile (the paper's
+#: setting, a GPU), or nowhere this companion can reach (the reason in `needs`).
+BUDGET_PLACES = ("quick", "extended", "full", "not decidable here")
+#: Two cores for ten minutes: what one notebook's quick profile may spend.
+QUICK_CORE_MINUTES = 20.0
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What deciding a claim costs: the runs it needs, their cost in core-minutes on this kind of CPU
+    (measured per-step or per-run costs times the runs, one thread per run; `basis` says which
+    measurement), where it is decided, and its cost on a GPU (estimated, or why there is none)."""
+
+    claim: str          # the claim (or a family of claims sharing one set of runs), as in the claims table
+    needs: str          # the runs that decide it: models, seeds, steps
+    core_minutes: float  # their cost on this CPU, one thread per run (nan: not measurable here)
+    decided_in: str     # one of BUDGET_PLACES
+    basis: str          # the measurement behind core_minutes
+    gpu: str = "not measured: no GPU has been lent to this project yet"
+
+    def __post_init__(self):
+        if self.decided_in not in BUDGET_PLACES:
+            raise ValueError(f"unknown place {self.decided_in!r}; choose from {', '.join(BUDGET_PLACES)}")
+        if not self.basis or not self.needs:
+            raise ValueError(f"the budget of {self.claim!r} needs its runs and the measurement behind its cost")
+        if self.decided_in == "quick" and not self.core_minutes <= QUICK_CORE_MINUTES:
+            raise ValueError(f"{self.claim!r}: {self.core_minutes:.1f} core-min does not fit the quick profile's "
+                             f"{QUICK_CORE_MINUTES:.0f} (ten minutes on two cores)")
+
+
+BUDGET_COLUMNS = ["claim", "what deciding it needs", "cost here (core-min)", "decided in", "cost measured from",
+                  "on a GPU"]
+
+
+def budget_table(rows: list[Budget]) -> pd.DataFrame:
+    return pd.DataFrame([{"claim": r.claim, "what deciding it needs": r.needs,
+                          "cost here (core-min)": round(float(r.core_minutes), 1), "decided in": r.decided_in,
+                          "cost measured from": r.basis, "on a GPU": r.gpu} for r in rows], columns=BUDGET_COLUMNS)
+
+
+def uncovered_claims(claims: list[Claim], rows: list[Budget]) -> list[str]:
+    """The claims (by their sentence) that no budget row names: each row's `claim` is the start of
+    the sentences it covers."""
+    return [c.claim for c in claims if not any(c.claim.startswith(r.claim) for r in rows)]
+
+
+def show_budget(rows: list[Budget], folder, claims: list[Claim] | None = None) -> None:
+    """Save budget.csv/.md and display the table; with `claims`, first check that every claim of
+    this run has its row (a ValueError names those without)."""
+    missing = uncovered_claims(claims or [], rows)
+    if missing:
+        raise ValueError(f"no budget row for the claim(s): {missing}")
+    _save_and_display(budget_table(rows), folder, "budget")
 
 
 # ------------------------------------------------------------------------- paired comparisons

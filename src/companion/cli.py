@@ -73,6 +73,7 @@ SCHEDULER_HELP = ("train each notebook's runs on Dask: 'local' (a LocalCluster o
                   "notebook) or a scheduler's address, tcp://HOST:8786 (see README, 'Running on a cluster'); "
                   "default: $COMPANION_SCHEDULER, else local worker processes")
 PROFILE_HELP = ("quick: CPU minutes, refreshes notebooks/ and figures/ in place; "
+                "extended: long CPU runs (20 min to 2 h) a claim needs, stored under figures/extended with run.json; "
                 "full: the papers' settings (GPU), writes runs/full and figures/full")
 
 
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "(3, 0.5, [1, 2], True, None, 'text') when it is one, else as text")
     one.add_argument("--output", metavar="PATH",
                      help="write the executed notebook here instead of notebooks/ (quick) "
-                          "or runs/full/ (full)")
+                          "or runs/<profile>/ (extended, full)")
     one.add_argument("--quiet", action="store_true", help="no per-cell progress bar")
     one.add_argument("--smoke", action="store_true",
                      help="the profile at tiny sizes (code-path check), into runs/smoke and figures/smoke")

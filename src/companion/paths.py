@@ -45,11 +45,12 @@ def cache_root() -> Path:
 
 def figures_subdir(notebook: str, profile: str = "quick", smoke: bool = False) -> Path:
     """Where a notebook writes its figures and tables, relative to the project root:
-    `figures/<notebook>` for the quick profile (committed), `figures/full/<notebook>` otherwise,
-    `figures/smoke/<profile>/<notebook>` for a smoke run (both git-ignored)."""
+    `figures/<notebook>` for the quick profile and `figures/extended/<notebook>` (both committed),
+    `figures/full/<notebook>` for the full profile, `figures/smoke/<profile>/<notebook>` for a smoke
+    run (both git-ignored)."""
     if smoke:
         return Path("figures") / "smoke" / profile / notebook
-    return Path("figures") / notebook if profile == "quick" else Path("figures") / "full" / notebook
+    return Path("figures") / notebook if profile == "quick" else Path("figures") / profile / notebook
 
 
 def figures_dir(notebook: str, profile: str = "quick", smoke: bool = False) -> Path:

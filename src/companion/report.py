@@ -102,9 +102,9 @@ def _tables(folder: Path) -> dict:
     return {name: pd.read_csv(folder / f"{name}.csv") for name, _ in TABLES if (folder / f"{name}.csv").exists()}
 
 
-def full_results(root: Path, notebook: str) -> tuple[dict, dict] | None:
-    """(provenance, tables) of a stored full-profile run, or None when there is none."""
-    folder = root / "figures" / "full" / notebook
+def full_results(root: Path, notebook: str, profile: str = "full") -> tuple[dict, dict] | None:
+    """(provenance, tables) of a stored run of `profile` (extended or full), or None when there is none."""
+    folder = root / "figures" / profile / notebook
     if not (folder / PROVENANCE).exists():
         return None
     return json.loads((folder / PROVENANCE).read_text()), _tables(folder)
@@ -148,21 +148,62 @@ def render_notebook(path: Path) -> str:
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + back, body, count=1)
 
 
+#: per stored profile: (section title, summary column, what makes one)
+STORED_HEADINGS = {"extended": ("Extended profile", "extended profile (long CPU runs)", "a long CPU run"),
+                   "full": ("Full profile", "full profile (GPU)", "a GPU run")}
+
+
+def _stored_text(root: Path, name: str, profile: str) -> str:
+    stored = full_results(root, name, profile)
+    if stored is None:
+        return "none stored"
+    meta, tables = stored
+    stale = " — stale" if _is_stale(name, meta) else ""
+    counts = verdict_summary(tables["claims"]) if "claims" in tables else "stored, without claims"
+    return f"{counts} ({meta.get('hardware', '?')}, {meta.get('date', '?')}{stale})"
+
+
+def _is_stale(name: str, meta: dict) -> bool:
+    from .stored import training_code_hash
+
+    return meta.get("code") != training_code_hash(name)
+
+
 def summary_table(root: Path, chosen: dict) -> str:
     """One row per notebook: its title (a link to its section), the quick profile's verdict counts
-    and whether a full-profile run is stored."""
+    and those of each stored long-profile run (extended, full)."""
     rows = []
     for name, path in chosen.items():
         claims = _tables(root / "figures" / name).get("claims")
-        full = full_results(root, name)
-        full_text = "none stored" if full is None else (
-            f"{verdict_summary(full[1]['claims'])} ({full[0].get('hardware', '?')}, {full[0].get('date', '?')})"
-            if "claims" in full[1] else "stored, without claims")
+        stored = "".join(f"<td>{html.escape(_stored_text(root, name, p))}</td>" for p in STORED_HEADINGS)
         rows.append(f'<tr><td><a href="#{name}">{html.escape(notebook_heading(path)[0])}</a></td>'
-                    f"<td>{verdict_summary(claims) if claims is not None else 'not run'}</td>"
-                    f"<td>{html.escape(full_text)}</td></tr>")
-    return ('<table class="overview"><thead><tr><th>notebook</th><th>quick profile (CPU)</th><th>full profile '
-            '(GPU)</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+                    f"<td>{verdict_summary(claims) if claims is not None else 'not run'}</td>{stored}</tr>")
+    heads = "".join(f"<th>{html.escape(h)}</th>" for _, h, _ in STORED_HEADINGS.values())
+    return ('<table class="overview"><thead><tr><th>notebook</th><th>quick profile (CPU)</th>' + heads +
+            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def _stored_section(root: Path, name: str, profile: str) -> list[str]:
+    heading, _, what = STORED_HEADINGS[profile]
+    stored = full_results(root, name, profile)
+    if stored is None:
+        return [f'<p class="summary">{heading}: no stored results yet ({what}; '
+                f'`companion run {name[:2]} --profile {profile}` stores them with their provenance).</p>']
+    meta, tables = stored
+    about = ", ".join(f"{k} {html.escape(str(meta[k]))}" for k in ("commit", "hardware", "date") if k in meta)
+    if isinstance(meta.get("seconds"), (int, float)):
+        about += f", {meta['seconds'] / 60:.0f} min"
+    parts = [f'<div class="full"><h3>{heading} (stored results: {about})</h3>']
+    if _is_stale(name, meta):
+        parts.append('<p class="summary"><strong>Stale:</strong> the code that trains these models has changed '
+                     "since this run; its numbers are of the older code until it is re-run.</p>")
+    if "claims" in tables:
+        parts.append(f'<p class="summary">{verdict_summary(tables["claims"])}.</p>')
+    for table, title in TABLES:
+        if table in tables:
+            parts += [f"<h4>{title} — {profile} profile</h4>", html_table(tables[table], table)]
+    parts.append("</div>")
+    return parts
 
 
 def _section(root: Path, name: str, path: Path) -> str:
@@ -177,20 +218,8 @@ def _section(root: Path, name: str, path: Path) -> str:
     for table, heading in TABLES:
         if table in quick:
             parts += [f"<h3>{heading} — quick profile</h3>", html_table(quick[table], table)]
-    full = full_results(root, name)
-    if full is None:
-        parts.append('<p class="summary">Full profile: no stored results yet (a GPU run; `companion run '
-                     f'{name[:2]} --profile full` stores them with their provenance).</p>')
-    else:
-        meta, tables = full
-        about = ", ".join(f"{k} {html.escape(str(meta[k]))}" for k in ("commit", "hardware", "date") if k in meta)
-        parts.append(f'<div class="full"><h3>Full profile (stored results: {about})</h3>')
-        if "claims" in tables:
-            parts.append(f'<p class="summary">{verdict_summary(tables["claims"])}.</p>')
-        for table, heading in TABLES:
-            if table in tables:
-                parts += [f"<h4>{heading} — full profile</h4>", html_table(tables[table], table)]
-        parts.append("</div>")
+    for profile in STORED_HEADINGS:
+        parts += _stored_section(root, name, profile)
     return "\n".join(parts)
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 from . import float_platform
 from .notebook_files import clean
 from .paths import figures_subdir, project_root
+from .stored import hardware, write_provenance  # noqa: F401  (re-exported)
 
-PROFILES = ("quick", "full")
+PROFILES = ("quick", "extended", "full")
 
 #: CPU kernels pinned to their AVX2 code paths (ATen's vectorised ops, MKL's BLAS, oneDNN), so a
 #: training run gives the same floats on any x86 machine with AVX2 — the stored notebook outputs
@@ -73,14 +74,14 @@ def select(names: list[str] | None, available: dict[str, Path]) -> dict[str, Pat
 
 def output_paths(name: str, profile: str, root: Path, smoke: bool = False) -> tuple[Path, Path]:
     """(executed notebook, figure folder). The quick profile refreshes the committed notebook
-    and figures in place; the full profile writes under runs/full and figures/full; a smoke run
-    under runs/smoke/<profile> and figures/smoke/<profile>."""
+    and figures in place; the extended and full profiles write under runs/<profile> and
+    figures/<profile>; a smoke run under runs/smoke/<profile> and figures/smoke/<profile>."""
     figures = root / figures_subdir(name, profile, smoke)
     if smoke:
         return root / "runs" / "smoke" / profile / f"{name}.ipynb", figures
     if profile == "quick":
         return root / "notebooks" / f"{name}.ipynb", figures
-    return root / "runs" / "full" / f"{name}.ipynb", figures
+    return root / "runs" / profile / f"{name}.ipynb", figures
 
 
 @dataclass
@@ -118,7 +119,8 @@ def execute(name: str, source: Path, output: Path, figures: Path, profile: str,
                             progress_bar=progress, kernel_name="python3")
         status, error = "ok", ""
         if profile != "quick":
-            write_provenance(figures, name, profile, time.perf_counter() - start, root)
+            write_provenance(figures, name, profile, time.perf_counter() - start, root,
+                             command=rerun_command(name, profile, parameters))
         if Path(output).resolve() == Path(source).resolve():
             # the committed notebook: no timestamps, injected cell or timings; and whose floats it
             # holds (what nbval can compare)
@@ -131,35 +133,11 @@ def execute(name: str, source: Path, output: Path, figures: Path, profile: str,
                           os.path.relpath(output, root))
 
 
-def hardware() -> str:
-    """The GPU a run could use, else the CPU, in words."""
-    import platform
-
-    import torch
-
-    if torch.cuda.is_available():
-        return f"{torch.cuda.get_device_name(0)} (CUDA {torch.version.cuda}, {torch.cuda.device_count()} GPU(s))"
-    return f"CPU {platform.machine()} ({os.cpu_count()} cores), no GPU"
-
-
-def write_provenance(figures: Path, name: str, profile: str, seconds: float, root: Path) -> Path:
-    """`run.json` beside a full-profile run's tables: the commit (and whether the tree had
-    uncommitted changes), the hardware, the date and the time it took — what the report shows."""
-    import datetime
-    import json
-    import subprocess
-
-    def git(*args) -> str:
-        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
-        return out.stdout.strip() if out.returncode == 0 else ""
-
-    record = {"notebook": name, "profile": profile, "commit": git("rev-parse", "--short", "HEAD") or "unknown",
-              "uncommitted changes": bool(git("status", "--porcelain", "--untracked-files=no")),
-              "hardware": hardware(), "date": datetime.date.today().isoformat(), "seconds": round(seconds)}
-    path = Path(figures) / "run.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=1) + "\n")
-    return path
+def rerun_command(name: str, profile: str, parameters: dict | None = None) -> str:
+    """The `companion run` command line that re-makes a run of `name` with `parameters`."""
+    extra = "".join(f" -p {k} {v!r}" for k, v in (parameters or {}).items()
+                    if k not in ("profile", "output_dir"))
+    return f"companion run {name[:2]} --profile {profile}{extra}"
 
 
 def _relative_paths(path: Path, root: Path) -> None:

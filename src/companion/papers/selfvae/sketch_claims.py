@@ -34,6 +34,8 @@ import numpy as np
 import torch
 
 from ...claims import (
+    MIN_SEEDS,
+    Budget,
     Claim,
     Control,
     Diagnostic,
@@ -600,3 +602,96 @@ def _latent_diagnostic(frame, dataset: str, measured: Measured | None) -> Diagno
                       f"active units: variance over test images of the posterior mean > {ACTIVE_VARIANCE}, Burda et "
                       "al., not scale-free under a flow prior)",
                       "; ".join(parts), "KL > 1 nat and ≥ 1 active unit per latent", bool(ok))
+
+
+# ------------------------------------------------------------------------------ budget per claim
+
+#: [R] seconds per Adamax step of a batch of 64, one thread, as the notebook trains (two single-thread
+#: processes side by side) on this 2-vCPU AMD EPYC: benchmarks/README.md, "Sketch selfVAE", 2026-12-01
+#: (300 steps took 175 s for the selfVAE, 66–71 s for the VAE; alone, the benchmark's 154 and 353
+#: images/s are 0.42 and 0.18 s per batch)
+SELFVAE_STEP_SECONDS = 0.59
+VAE_STEP_SECONDS = 0.23
+#: [R] the equal-values VAE (twice the latent channels): 0.27–0.45 s per step on the busy cores
+#: (EQUAL_VALUES_COST); the budget takes the middle of the range
+EQUAL_VALUES_STEP_SECONDS = (0.27, 0.45)
+#: [R] importance-weighted evaluation, images·samples per second, one thread, AVX2 kernels (same table):
+#: a run's ELBO on n_test images and IW-NLL on iw_images x iw_samples cost about these many samples
+SELFVAE_IW_RATE = 412.0
+VAE_IW_RATE = 729.0
+#: [A] steps after which the sketch branch should have learned (ŷ(u) closer to y* than the mean
+#: training sketch): a reviewer's estimate of ~47 core-min for three selfVAE seeds, i.e.
+#: 47 x 60 / (3 x 0.59 s) ≈ 1600 steps. No run of that length is stored: an estimate, not a measurement.
+SKETCH_LEARNS_STEPS = 1600
+_BASIS = ("per-step seconds of benchmarks/README.md (Sketch selfVAE; 2-vCPU AMD EPYC, 2026-12-01): selfVAE 0.59 s, "
+          "VAE 0.23 s per batch of 64 in the notebook's two single-thread processes, IW 412 / 729 images·samples/s; "
+          "the equal-values VAE 0.27–0.45 s per step (SELFVAE_STEP_SECONDS etc. in sketch_claims)")
+_FULL_BASIS = ("not measured: no step of the full profile's models has been timed on this CPU "
+               "(benchmarks/bench_selfvae.py --profile full would, on random images)")
+
+
+def _evaluation_seconds(iw_rate: float, config: se.Config | None = None) -> float:
+    """One run's evaluation: the ELBO on n_test images and the IW-NLL (iw_samples on iw_images)."""
+    c = config or se.QUICK.base
+    return (c.n_test + c.iw_images * c.iw_samples) / iw_rate
+
+
+def _core_minutes(step_seconds: float, iw_rate: float, steps: int, runs: int = MIN_SEEDS) -> float:
+    """Core-minutes of `runs` runs of `steps` quick-sized training steps and their evaluation, one thread each."""
+    return runs * (steps * step_seconds + _evaluation_seconds(iw_rate)) / 60
+
+
+def budget() -> list[Budget]:
+    """Every claim of notebook 04 (any profile: CIFAR-10 in the quick and full ones, CelebA in the
+    full one), the runs that decide it, their cost on this CPU and the profile that decides it. No
+    claim is decided in the quick profile: its 210 steps leave the sketch branch unlearned."""
+    n, quick = MIN_SEEDS, se.QUICK.base.iterations
+    cifar, celeba = DATASET_NAMES["cifar10"], DATASET_NAMES["celeba"]
+    eval_self, eval_vae = _evaluation_seconds(SELFVAE_IW_RATE), _evaluation_seconds(VAE_IW_RATE)
+    quick_runs = (_core_minutes(SELFVAE_STEP_SECONDS, SELFVAE_IW_RATE, quick)
+                  + _core_minutes(VAE_STEP_SECONDS, VAE_IW_RATE, quick))
+    sketch = _core_minutes(SELFVAE_STEP_SECONDS, SELFVAE_IW_RATE, SKETCH_LEARNS_STEPS)
+    low, high = (_core_minutes(s, VAE_IW_RATE, SKETCH_LEARNS_STEPS) for s in EQUAL_VALUES_STEP_SECONDS)
+    equal = (low + high) / 2
+    full = se.FULL.base
+    full_cifar_share = transmitted_fraction("rs2", (3, se.IMAGE_SIZES["cifar10"], se.IMAGE_SIZES["cifar10"]),
+                                            (full.latent_channels, 8, 8))
+    learns = (f"the selfVAE trained until its sketch branch learns (ŷ(u) closer to y* than the mean training sketch, "
+              f"RE_y below the sketch histogram's), {n} seeds: after the quick profile's {quick} steps ŷ(u) is no "
+              f"better than the mean sketch. A reviewer's estimate, ~{SKETCH_LEARNS_STEPS} steps (not a stored run): "
+              f"{n} × ({SKETCH_LEARNS_STEPS} × {SELFVAE_STEP_SECONDS} s + {eval_self:.0f} s evaluation) = "
+              f"{sketch:.0f} core-min")
+    full_runs = (f"the full profile on CelebA 64 × 64 ({full.width}-wide nets, latents {full.latent_channels} × 8 × 8, "
+                 f"{se.FULL.changes['celeba']['iterations']:,} steps of {full.batch_size} images, IW-NLL with "
+                 f"{full.iw_samples} samples), {n} seeds; CelebA is not among the offline copies. The quick step "
+                 "scaled by the convolutions' work (width ×4: ×16; pixels ×4; batch ×½) gives ~19 s per selfVAE step "
+                 "and ~7 s per VAE step, of the order of 10^5 core-min for both models: a GPU job")
+    return [
+        Budget(f"{cifar}: u reconstructs the sketch", learns, sketch, "extended", _BASIS),
+        Budget(f"{cifar}: RS2 retrieves the image from u and z",
+               f"the selfVAE runs of 'u reconstructs the sketch' (RS2 is decided only once the sketch branch has "
+               f"learned: {sketch:.0f} core-min) and a VAE whose z sends as many values as u and z (latent_channels "
+               f"= {2 * se.QUICK.base.latent_channels}, twice the selfVAE's) trained as long, {n} seeds: {n} × "
+               f"({SKETCH_LEARNS_STEPS} × {EQUAL_VALUES_STEP_SECONDS[0]}–{EQUAL_VALUES_STEP_SECONDS[1]} s + "
+               f"{eval_vae:.0f} s) = {low:.0f}–{high:.0f} core-min; {sketch:.0f} + {equal:.0f} in all. At the quick "
+               f"{quick} steps that VAE costs {EQUAL_VALUES_COST} (EQUAL_VALUES_COST), but beside a selfVAE whose "
+               f"sketch branch has not learned it decides nothing. (In the full profile, latents "
+               f"{full.latent_channels} × 8 × 8 on 32 × 32 images, u and z are {full_cifar_share:.1%} of x's values, "
+               "not the paper's 16 %.)", sketch + equal, "extended", _BASIS),
+        Budget(f"{cifar}: the sketch selfVAE's bpd is above the VAE's",
+               f"nothing a budget here buys on {cifar}: not comparable, Table 1's rows are CelebA 64 × 64 with latents "
+               f"16 × 8 × 8 (`comparable`). The quick profile's runs show the numbers: {n} × ({quick} × "
+               f"{SELFVAE_STEP_SECONDS} s + {eval_self:.0f} s) + {n} × ({quick} × {VAE_STEP_SECONDS} s + "
+               f"{eval_vae:.0f} s) = {quick_runs:.0f} core-min", quick_runs, "not decidable here", _BASIS),
+        Budget(f"{celeba}: u reconstructs the sketch", f"the selfVAE of {full_runs}", float("nan"), "full",
+               _FULL_BASIS),
+        Budget(f"{celeba}: RS2 retrieves the image from u and z",
+               f"the same selfVAE runs and a VAE with latent_channels = {2 * full.latent_channels} (as many values as "
+               f"u and z, 16.7 % of x's) trained as long, {n} seeds: the full profile trains its VAE with "
+               f"{full.latent_channels} (8.3 %), so that VAE is not in any profile yet; {full_runs}",
+               float("nan"), "full", _FULL_BASIS),
+        Budget(f"{celeba}: the sketch selfVAE's bpd is above the VAE's",
+               f"both models of {full_runs}. Its control, both models at initialisation, passed on {cifar} (+1.79 bpd: "
+               "the untrained selfVAE also pays for its sketch) and is likely to pass on CelebA too, which would "
+               "leave the claim NOT TESTED whatever the trained models do", float("nan"), "full", _FULL_BASIS),
+    ]

@@ -43,6 +43,7 @@ import numpy as np
 
 from ...claims import (
     MIN_SEEDS,
+    Budget,
     Claim,
     Control,
     Outcome,
@@ -656,3 +657,43 @@ def claims(plan: Plan, runs, null: NullFloor, evidence: Evidence) -> list[Claim]
         out += comparison_claims(plan, runs, evidence, ds)
     out.append(variance_claim(plan, runs, evidence))
     return out
+
+
+# ------------------------------------------------------------------------------ budget per claim
+
+#: [measured] core-seconds of one model, training and evaluation, one thread on this 2-core AMD EPYC
+#: (benchmarks/README.md, σ-VAE: 15–18 s of training and 5–12 s of evaluation per 8-epoch model on
+#: 10k images; a stage-2 model trains 8 + 8 epochs, and its control as long).
+MODEL_SECONDS = 30.0
+STAGE2_SECONDS = 50.0
+_BASIS = "per-model seconds of benchmarks/README.md (σ-VAE), one thread (MODEL_SECONDS in mnist_sweep_claims)"
+_SWEEP = 8  # six fixed σ², the learned σ² by Eq. 9 and by Adam
+
+
+def budget() -> list[Budget]:
+    """Every claim of notebook 02 (any profile), the models that decide it, their cost on this CPU
+    and the profile that decides it."""
+    sweep = MIN_SEEDS * _SWEEP * MODEL_SECONDS / 60
+    table2 = MIN_SEEDS * 5 * MODEL_SECONDS / 60
+    pixel = MIN_SEEDS * 2 * STAGE2_SECONDS / 60 + MIN_SEEDS * MODEL_SECONDS / 60
+    fashion = MIN_SEEDS * (5 * MODEL_SECONDS + 2 * STAGE2_SECONDS) / 60
+    s = f"the σ² sweep on MNIST ({_SWEEP} models) on {MIN_SEEDS} seeds"
+    rows = [Budget(prefix, s, sweep, "quick", _BASIS) for prefix in (
+        "Table 1 / Fig. 1(c)", "Table 1: a gap", "Table 1: the GMM", "Fig. 1(b)", "Fig. 1(a)", "Sec. 5.1")]
+    rows += [
+        Budget("Table 1: the KL(q̂‖p) values", "nothing a budget here buys: the paper's architecture, data size and "
+               "schedule are in its missing supplement, so its numbers are not comparable with any run of ours",
+               sweep, "not decidable here", _BASIS),
+        Budget("Table 2 (MNIST)", f"Table 2's five methods on MNIST, {MIN_SEEDS} seeds", table2, "quick", _BASIS),
+        Budget("Fig. 2(a) (MNIST)", "the same models as Table 2 (MNIST)", table2, "quick", _BASIS),
+        Budget("Table 3 (MNIST): optimising σ²", "the same models as Table 2 (MNIST)", table2, "quick", _BASIS),
+        Budget("Table 3 (MNIST): a per-pixel variance", f"the stage-2 'pixel σ²' model and the global σ² trained as "
+               f"long, {MIN_SEEDS} seeds (the quick profile trains one)", pixel, "extended", _BASIS),
+        Budget("Table 3 (MNIST): q̂ as latent density", f"every Table 3 model incl. the stage-2 one, {MIN_SEEDS} seeds",
+               pixel, "extended", _BASIS),
+        Budget("Fig. 3 (MNIST)", f"the stage-2 'pixel σ²' model, {MIN_SEEDS} seeds", pixel, "extended", _BASIS),
+    ]
+    for prefix in ("Table 2 (Fashion-MNIST)", "Fig. 2(a) (Fashion-MNIST)", "Table 3 (Fashion-MNIST)"):
+        rows.append(Budget(prefix, f"Fashion-MNIST's seven models (Table 2's five, the stage-2 model and its control), "
+                           f"{MIN_SEEDS} seeds", fashion, "extended", _BASIS))
+    return rows

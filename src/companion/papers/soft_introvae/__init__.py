@@ -15,8 +15,10 @@ density matches the data's, and the ELBO becomes a useful density score.
 Modules:
   method        the losses and the three update steps (VAE, IntroVAE, Soft-IntroVAE)
   toy2d         notebook 01: 2D toy densities (§6.1-6.2, Table 2, Figs. 2, 3, 21)
-  toy2d_report  its figures, tables and claims
+  toy2d_report  its figures and tables
+  toy2d_claims  its claims, their controls and the budget per claim
   ood           notebook 05: likelihood-based OOD detection (§6.5, Table 7, Fig. 8)
-  ood_report    its figures, tables and claims
+  ood_report    its figures and tables
+  ood_claims    its claims, their controls and the budget per claim
   reported      the paper's numbers (Tables 2, 5, 7)
 """

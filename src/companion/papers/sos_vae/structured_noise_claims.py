@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 
 from ...claims import (
+    MIN_SEEDS,
+    Budget,
     Claim,
     Control,
     Coverage,
@@ -44,7 +46,7 @@ from ...claims import (
 )
 from ...tables import DATASET_LABELS, format_mean_std, mean_std
 from .reported import SOS_TABLE1
-from .structured_noise import Plan
+from .structured_noise import CELEBA_FULL, FULL, QUICK, Plan
 from .structured_noise_report import Evidence, metrics_frame
 
 #: [A] |ρ₁| below this is "white noise" (a 3 x 3 blur of white noise gives 0.67; independent noise
@@ -566,4 +568,84 @@ def coverage(plan: Plan, runs=None, evidence: dict | None = None) -> list[Covera
         Coverage("UKBB rows", "brain images", "out of scope",
                  "restricted-access data; the paper's numbers are printed beside Table 1"),
     ]
+    return rows
+
+
+# ------------------------------------------------------------------------------ budget per claim
+
+#: [measured] core-seconds of one training epoch (10k images, batch 64, the MLP, latent 16, rank 10),
+#: one thread on this 2-core AMD EPYC, 2026-12-01 (benchmarks/README.md, "The quick profiles after
+#: the stop-21 trims": 90 s per SOS-VAE and 25 s per baseline for 8 epochs, in the notebook's two
+#: single-thread training processes). The stored quick models took 69-129 s and 19-37 s for 6 epochs
+#: on the same machine shared with other jobs (up to ~1.9x these rates).
+EPOCH_SECONDS = {"low_rank": 90.0 / 8, "diagonal": 25.0 / 8}
+#: [measured] evaluation of one trained model (test NLL, 2,000 prior draws, Fréchet distances): the
+#: stored quick runs' eval_seconds, 3-11 s; the upper end
+EVAL_SECONDS = 10.0
+#: [measured] the report-side evidence of one dataset (edits, residual PCA, Fréchet distances of the
+#: controls): half of the ~100 s the notebook's prose gives for both datasets
+EVIDENCE_SECONDS = 50.0
+# The quick profile in all: 2 datasets x 3 seeds x 6 epochs x (11.25 + 3.125) s + 12 evaluations +
+# Appendix A's SOS run + the evidence ~ 14 core-min; the whole notebook measured 865 s of user CPU
+# (benchmarks/README.md, stop 22), within QUICK_CORE_MINUTES.
+_BASIS = ("per-epoch seconds of benchmarks/README.md (stop 21, 2-core AMD EPYC, 2026-12-01: 90 s per SOS-VAE and "
+          "25 s per baseline for 8 epochs of 10k images), one thread, plus ~10 s of evaluation per model and ~50 s "
+          "of evidence per dataset (EPOCH_SECONDS in structured_noise_claims)")
+_CELEBA_BASIS = ("not measured: CelebA is not among the offline copies and the ResNet's epoch was not timed on "
+                 "this CPU")
+_CELEBA_GPU = "not measured; the paper's model at 218 × 178 took 72 h on a T4"
+
+
+def _minutes(epochs: int, *observations: str) -> float:
+    """Core-minutes of one dataset's runs: `MIN_SEEDS` seeds of each observation model for `epochs`
+    epochs of 10k images, their evaluation and the dataset's evidence."""
+    per_seed = sum(epochs * EPOCH_SECONDS[o] + EVAL_SECONDS for o in observations)
+    return (MIN_SEEDS * per_seed + EVIDENCE_SECONDS) / 60
+
+
+def budget() -> list[Budget]:
+    """Every claim of notebook 06 (any profile: the quick profile's Fashion-MNIST and MNIST, the full
+    profile's CelebA), the runs that decide it, their cost on this CPU and the profile that decides it.
+    A row per dataset and claim (the claims' sentences start with the dataset's name)."""
+    quick, longer = QUICK.base.epochs, FULL.base.epochs
+    sos, both = _minutes(quick, "low_rank"), _minutes(quick, "low_rank", "diagonal")
+    trained = _minutes(longer, "low_rank", "diagonal")
+    orderings = [claim for _, claim, *_ in ORDERINGS]
+    rows = []
+    for ds in ("fashion-mnist", "mnist"):
+        name = DATASET_LABELS[ds]
+        runs = f"the SOS-VAE on {name}, {MIN_SEEDS} seeds, {quick} epochs (the quick profile)"
+        extended = (f"the SOS-VAE and the baseline on {name} (10k images), {MIN_SEEDS} seeds, {longer} epochs (the "
+                    f"full profile's count) so that the baseline learns: at {quick} epochs its test −ELBO is beaten by "
+                    "a per-pixel Gaussian and its training −ELBO was still falling steeply (how many epochs it needs "
+                    "is not measured)")
+        white = ("nothing a CPU budget here buys: the conv-feature Fréchet distance rewards pixel-independent noise "
+                 "(the baseline's samples beat its means), where the paper's FID penalises it; the full profile's "
+                 "Inception FID (pytorch-fid and its weights, not installed here) might decide it")
+        rows += [
+            Budget(f"{name}: {COHERENCE['claim']}", runs, sos, "quick", _BASIS),
+            Budget(f"{name}: {CONTENT['claim']}", runs, sos, "quick", _BASIS),
+            Budget(f"{name}: {VARIATION['claim']}", extended + f"; at {quick} epochs the paired difference "
+                   f"straddled 0 widely, so {MIN_SEEDS} seeds may not decide it", trained, "extended", _BASIS),
+            Budget(f"{name}: {orderings[0]}", white + f" (shown by both models on {name}, {MIN_SEEDS} seeds, "
+                   f"{quick} epochs)", both, "not decidable here", _BASIS),
+        ]
+        rows += [Budget(f"{name}: {claim}", white + "; the baseline side also needs a baseline that has learned "
+                        f"({longer} epochs, as for the means' variation)", trained, "not decidable here", _BASIS)
+                 for claim in orderings[1:]]
+        rows.append(Budget(
+            f"{name}: {EDITING['claim']}",
+            f"nothing a budget buys at the model's d = {QUICK.base.diagonal:g} [C]: the positive control (the "
+            f"rank-{QUICK.base.rank} PCA of each model's own training residuals as the covariance) makes the median "
+            f"image worse on both datasets, so no trained P can pass the true-patch test; shown by {runs}",
+            sos, "not decidable here", _BASIS))
+    celeba = (f"the full profile on CelebA 64 × 64 RGB (a download, a GPU): the SOS-VAE and the baseline with the "
+              f"authors' ResNet, latent {CELEBA_FULL['zdim']}, rank {CELEBA_FULL['rank']}, {MIN_SEEDS} seeds, "
+              f"{CELEBA_FULL['epochs']} epochs of {CELEBA_FULL['n_train']:,} images")
+    fid = (f"; Inception FID of {CELEBA_FULL['n_generated']:,} draws (CelebA has no labels for the conv classifier's "
+           "fallback)")
+    for claim, extra in ((COHERENCE["claim"], ""), (CONTENT["claim"], ""), (VARIATION["claim"], ""),
+                         *((c, fid) for c in orderings), (EDITING["claim"], "")):
+        rows.append(Budget(f"{DATASET_LABELS['celeba']}: {claim}", celeba + extra, float("nan"), "full",
+                           _CELEBA_BASIS, _CELEBA_GPU))
     return rows
