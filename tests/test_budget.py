@@ -1,6 +1,7 @@
 """Every notebook shows its budget per claim (each claim's cost on this CPU and the profile that
 decides it), and the extended profiles exist where the Makefile runs them."""
 
+import dataclasses
 import importlib
 import re
 from pathlib import Path
@@ -59,3 +60,13 @@ def test_the_stored_extended_runs_name_their_provenance():
         for key in ("commit", "hardware", "date", "seconds", "command", "code"):
             assert key in record, (folder.name, key)
         assert record["profile"] == "extended" and Path(ROOT / "notebooks" / f"{folder.name}.ipynb").exists()
+
+
+def test_notebook_03_orders_the_runs_of_every_dataset_of_every_profile():
+    from companion.papers.dpvae import pockets_leaks as pl
+
+    for name, profile in pl.PROFILES.items():
+        for block in profile.blocks.values():
+            config = block.base
+            assert pl._cost(config) > 0 and pl._cost(dataclasses.replace(config, decoupled=True)) > pl._cost(config)
+    assert set(pl.STEP_COST) == {"moons", *pl.IMAGE_DATASETS}

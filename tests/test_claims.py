@@ -17,8 +17,18 @@ from companion.papers.soft_introvae import toy2d_claims as tc
 from companion.papers.soft_introvae import toy2d_report as report
 from companion.papers.soft_introvae.reported import SOFT_INTROVAE_TABLE2
 
-QUICK = toy.make_plan("quick")
-QUICK3 = toy.make_plan("quick", seeds=[0, 1, 2])
+
+def small_plan(seeds=(0,), smoke=False):
+    """8 Gaussians, the three methods on `seeds`, IntroVAE at m = 1, 5, 10 (seed 0) and S-IntroVAE
+    (seeds 0, 1) for Fig. 3, and the Fig. 21 pair (seed 0): every claim's path at a small size."""
+    ext = toy.make_plan("extended", datasets=["8gaussians"], seeds=list(seeds), smoke=smoke)
+    fig3 = tuple(c for c in ext.fig3 if (c.method == "introvae" and c.seed == 0)
+                 or (c.method == "sintrovae" and c.seed in (0, 1)))
+    return dataclasses.replace(ext, fig3=fig3, fig21=tuple(c for c in ext.fig21 if c.seed == 0))
+
+
+QUICK = small_plan()
+QUICK3 = small_plan(seeds=(0, 1, 2))
 FULL = toy.make_plan("full")
 
 #: A small seed-to-seed wobble, so that paired tests see a spread (relative to the value).
@@ -457,7 +467,7 @@ def test_a_null_run_decides_nothing():
 # ------------------------------------------------------------------------ the untrained networks
 
 def test_untrained_metrics_rebuild_the_seeded_network_and_share_it_across_methods():
-    plan = toy.make_plan("quick", smoke=True)
+    plan = small_plan(smoke=True)
     init = tc.untrained_metrics(plan)
     assert set(init) == set(plan.all_runs)
     t2 = [init[c] for c in plan.table2]
@@ -517,14 +527,35 @@ def test_coverage_lists_every_figure_and_table_of_the_paper():
     assert all(r.status in COVERAGE_STATUSES for r in rows)
     assert all(r.note for r in rows)
     status = {r.item: r.status for r in rows}
-    assert status["Fig. 2"] == status["Fig. 21"] == "partly reproduced"
-    assert status["Fig. 3"] == "not reproduced"
-    assert status["Table 2"] == "implemented, not run"
+    assert status["Fig. 2"] == status["Fig. 21"] == status["Fig. 3"] == status["Table 2"] == "partly reproduced"
     assert status["Table 5"] == "out of scope"
     assert "reproduced (quick)" not in status.values()
     fig21 = next(r.note for r in rows if r.item == "Fig. 21")
-    assert "the VAE panel is reproduced" in fig21 and "S-IntroVAE has not learned at 700 iterations" in fig21
-    assert "reconstruction error 0.30 vs 2.00 for a constant" in fig21
+    assert "5000 iterations, seed 0" in fig21 and "reconstruction error 0.30 vs 2.00 for a constant" in fig21
+    at_ceiling = fake_runs(QUICK, metrics=lambda c: {**good_metrics(c),
+                                                     **({"kl": 220.19} if c.method == "introvae" else {})})
+    assert {r.item: r.status for r in report.coverage(QUICK, at_ceiling)}["Fig. 3"] == "not reproduced"
+
+
+def test_the_quick_coverage_defers_to_the_stored_extended_run(monkeypatch, tmp_path):
+    from companion import stored
+
+    quick = toy.make_plan("quick")
+    assert not quick.fig3 and not quick.fig21
+    monkeypatch.setattr(stored, "stored_run", lambda notebook, profile="extended", root=None: None)
+    rows = {r.item: r for r in report.coverage(quick, fake_runs(quick))}
+    assert rows["Fig. 3"].status == rows["Fig. 21"].status == "implemented, not run"
+    assert "--profile extended" in rows["Fig. 3"].note
+    coverage = pd.DataFrame([
+        {"figure / table": "Fig. 3", "shows": "x", "status": "reproduced (quick)", "note": "m = 1, 5"},
+        {"figure / table": "Fig. 21", "shows": "x", "status": "not reproduced", "note": "why"}])
+    run = stored.StoredRun("01_soft_introvae_2d", "extended", tmp_path, {"date": "2026-12-06", "code": "x"},
+                           {"coverage": coverage})
+    monkeypatch.setattr(stored, "stored_run", lambda notebook, profile="extended", root=None: run)
+    rows = {r.item: r for r in report.coverage(quick, fake_runs(quick))}
+    assert rows["Fig. 3"].status == "reproduced (extended)" and rows["Fig. 21"].status == "not reproduced"
+    note = rows["Fig. 3"].note
+    assert note.startswith("extended profile, stored run (2026-12-06; stale") and "m = 1, 5" in note
 
 
 def test_the_reconstruction_diagnostic_spares_the_collapsed_fig21_vae():
@@ -558,8 +589,8 @@ def test_figures_draw_from_fake_runs():
             report.training_curves(table2, "8gaussians", 0)]
     # the sweeps' budget and seeds are in their titles
     assert figs[2]._suptitle.get_text().endswith(
-        "(8 Gaussians; 700 iterations; IntroVAE seed(s) 0, S-IntroVAE seed(s) 0, 1)")
-    assert figs[3]._suptitle.get_text().endswith("beta_neg = 5.0); 700 iterations, seed 0")
+        "(8 Gaussians; 5000 iterations; IntroVAE seed(s) 0, S-IntroVAE seed(s) 0, 1)")
+    assert figs[3]._suptitle.get_text().endswith("beta_neg = 5.0); 5000 iterations, seed 0")
     for f in figs:
         f.canvas.draw()
         plt.close(f)

@@ -12,24 +12,29 @@ from companion.papers.sigma_vae import mnist_sweep as sv
 
 def test_quick_plan_lists_the_sweep_and_the_comparison():
     plan = sv.make_plan("quick")
-    fixed = [c.sigma2 for c in plan.sweep if c.sigma_mode == "fixed"]
+    fixed = [c.sigma2 for c in plan.shown_sweep if c.sigma_mode == "fixed"]
     assert fixed == [1.0, 0.5, 0.1, 0.05, 0.01, 0.001]
-    assert [c.sigma_mode for c in plan.sweep[-2:]] == ["closed_form", "adam"]
+    assert [c.sigma_mode for c in plan.shown_sweep[-2:]] == ["closed_form", "adam"]
     assert all(c.zdim == 2 and c.dataset == "mnist" for c in plan.sweep)
-    assert set(plan.table) == {(d, m) for d in ("mnist", "fashion-mnist") for m in sv.TABLE_METHODS}
+    # the sweep on three seeds (its claims are paired over them); the figures show the first
+    assert {c.seed for c in plan.sweep} == {0, 1, 2} and len(plan.sweep) == 3 * len(plan.shown_sweep) == 24
+    assert set(plan.table) == {("mnist", m) for m in sv.TABLE_METHODS}   # Fashion-MNIST: the extended profile
     pixel = plan.table[("mnist", "pixel σ²")][0]
     assert pixel.stage2_epochs == 8 and pixel.zdim == 16
     # stage 2 continues the very model of the "dataset σ²" column: one stage-1 training, not two
     assert sv.stage_one(pixel) == plan.table[("mnist", "dataset σ²")][0]
-    # Table 2's five methods: three seeds on MNIST (paired tests), one on Fashion-MNIST; the stage-2
-    # model and the control trained as long (10 + 10 epochs, one stage-1 run): one seed
+    # Table 2's five methods: three seeds on MNIST (paired tests); the stage-2 model and the control
+    # trained as long (8 + 8 epochs, one stage-1 run): one seed
     assert [len(plan.table[("mnist", m)]) for m in sv.TABLE2_METHODS] == [3] * 5
-    assert [len(plan.table[("fashion-mnist", m)]) for m in sv.TABLE2_METHODS] == [1] * 5
     control = plan.table[("mnist", "dataset σ² (as long)")]
     assert len(control) == 1 and control[0].epochs == 16 and control[0].stage2_epochs == 0
-    assert len(plan.all_runs) == len(set(plan.all_runs)) == 8 + (5 * 3 + 2) + (5 + 2)
-    # explicit seeds apply to every model
-    assert {len(cs) for cs in sv.make_plan("quick", seeds=[4, 5]).table.values()} == {2}
+    assert len(plan.all_runs) == len(set(plan.all_runs)) == 24 + (5 * 3 + 2)
+    # explicit seeds apply to every model, the sweep too
+    two = sv.make_plan("quick", seeds=[4, 5])
+    assert {len(cs) for cs in two.table.values()} == {2} and {c.seed for c in two.sweep} == {4, 5}
+    extended = sv.make_plan("extended")
+    assert {len(cs) for cs in extended.table.values()} == {3}
+    assert {d for d, _ in extended.table} == {"mnist", "fashion-mnist"}
 
 
 def test_one_feature_classifier_serves_every_seed():

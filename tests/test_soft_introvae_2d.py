@@ -47,9 +47,15 @@ def test_plan_shares_identical_runs():
     plan = toy.make_plan("full")
     assert len(plan.all_runs) == len(set(plan.all_runs))
     assert len(plan.all_runs) == len(plan.table2) + len(plan.fig3) + len(plan.fig21) - 5
-    quick = toy.make_plan("quick")
-    assert {c.n_iter for c in quick.fig3 + quick.fig21} == {700}
-    assert {c.n_iter for c in quick.table2} == {5000}
+    quick, extended = toy.make_plan("quick"), toy.make_plan("extended")
+    # the quick profile spends its minutes on what three seeds can decide: VAE and S-IntroVAE on 8 Gaussians
+    assert not quick.fig3 and not quick.fig21 and {c.method for c in quick.table2} == {"vae", "sintrovae"}
+    assert {c.seed for c in quick.table2} == {0, 1, 2}
+    assert {(c.n_iter, c.batch_size) for c in quick.table2} == {(5000, 128)}
+    # the extended profile: every density and method, Fig. 3 and Fig. 21 on three seeds, the quick runs among them
+    assert set(quick.table2) <= set(extended.table2) and len(extended.table2) == 4 * 3 * 3
+    assert {c.seed for c in extended.fig3 + extended.fig21} == {0, 1, 2}
+    assert {c.n_iter for c in extended.fig3 + extended.fig21} == {5000}
 
 
 @pytest.mark.parametrize("kwargs, message", [

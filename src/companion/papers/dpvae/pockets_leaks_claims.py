@@ -733,9 +733,9 @@ def budget() -> list[Budget]:
             f"({12 * MIN_SEEDS} models), {block.base.iterations:,} iterations at batch {block.base.batch_size}, latent "
             f"{block.base.zdim}, Inception FID; the full profile as written trains seed 0 and a second VAE pair "
             f"({12 + 2 * len(block.spread_seeds)} models), which decides nothing under the three-seed rule; the data "
-            "are not among the offline copies, and pockets_leaks._cost has no entry for this dataset (KeyError)",
+            "are not among the offline copies",
             float("nan"), "full", _NOT_TIMED,
-            **({"gpu": "not measured; the spec (§9.2) estimates ~15-30 GPU-minutes per CelebA model"}
+            **({"gpu": "not measured; estimated at ~15-30 GPU-minutes per CelebA model"}
                if ds == "celeba" else {})))
     return rows
 

@@ -672,8 +672,7 @@ def metric_floor_diagnostic(n: int = 5000, seed: int = 0) -> Diagnostic:
 def coverage(plan: Plan) -> list[Coverage]:
     q, not_run = "reproduced (quick)", "implemented, not run"
     mnist = "mnist" in plan.datasets()
-    full_only = ("the full profile (a GPU job; no full profile has run, and it cannot run yet: `pockets_leaks._cost` "
-                 "has no entry for svhn or celeba and raises KeyError; a later issue)")
+    full_only = "the full profile (a GPU job; no full profile has run)"
     celeba = f"{full_only}, CelebA 64 × 64, whose data are not among the offline copies"
     return [
         Coverage("Fig. 1", "β-VAE with and without dp on two moons: samples, q(z) with LP, decoded LP", q,

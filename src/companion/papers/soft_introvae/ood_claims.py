@@ -128,7 +128,7 @@ def _comparable(runs_list, refs, words: str) -> tuple[bool, str]:
     diff = setting_differences(runs_list, refs)
     if not diff:
         return True, ""
-    return False, (f"not comparable: {words} (spec §3.2's networks and epochs, every image of the official "
+    return False, (f"not comparable: {words} (the authors' networks and epochs, every image of the official "
                    "training split); this run trains " + ", ".join(diff))
 
 

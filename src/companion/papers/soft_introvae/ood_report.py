@@ -682,7 +682,7 @@ def coverage(plan: Plan, runs, refs) -> list[Coverage]:
                  status, note + "; also drawn for every other pair this run trains (not in the paper)."),
         Coverage("Figs. 6, 10 (samples and test reconstructions)",
                  "CIFAR-10 samples and reconstructions, unconditional", "implemented, not run",
-                 "Samples section: the full profile (never run) trains the CIFAR-10 Soft-IntroVAE with spec §3.2's "
+                 "Samples section: the full profile (never run) trains the CIFAR-10 Soft-IntroVAE with the authors' "
                  f"networks and §9.2.2's 220 epochs on every image of the training split under the data root "
                  f"({_split_note('cifar10')}); the quick models' samples only show what they learned. "
                  "Their FID (4.6) is out of scope, see below."),
