@@ -160,3 +160,21 @@ def show_stored_figure(notebook: str, name: str, profile: str = "extended"):
     display(Markdown(f"*`{name}` from the {run.label()}*"))
     display(Image(filename=str(path)))
     return path
+
+
+def stored_coverage(notebook: str, item: str, profile: str = "extended") -> tuple[str, str] | None:
+    """(status, note) of `item` in the stored run's coverage table, labelled with the run's date (and
+    staleness), or None when no run, or no row for `item`, is stored. A stored "reproduced (quick)"
+    (the notebook writes its own profile's word) reads "reproduced (<profile>)"."""
+    run = stored_run(notebook, profile)
+    table = None if run is None else run.tables.get("coverage")
+    if table is None:
+        return None
+    row = table[table["figure / table"] == item]
+    if row.empty:
+        return None
+    status, note = str(row["status"].iloc[0]), row["note"].iloc[0]
+    note = "" if pd.isna(note) else str(note)
+    stale = "; stale: its training code has changed since" if run.stale else ""
+    status = f"reproduced ({profile})" if status.startswith("reproduced (") else status
+    return status, f"{profile} profile, stored run ({run.provenance.get('date', '?')}{stale}): {note}"

@@ -540,19 +540,9 @@ def _fig21_soft(plan, runs) -> str:
 
 def extended_coverage(item: str) -> tuple[str, str] | None:
     """(status, note) of `item` in the stored extended run's coverage table, or None without one."""
-    from ...stored import stored_run
+    from ... import stored
 
-    run = stored_run("01_soft_introvae_2d", "extended")
-    table = None if run is None else run.tables.get("coverage")
-    if table is None:
-        return None
-    row = table[table["figure / table"] == item]
-    if row.empty:
-        return None
-    note = "" if pd.isna(row["note"].iloc[0]) else str(row["note"].iloc[0])
-    stale = "; stale: its training code has changed since" if run.stale else ""
-    date = run.provenance.get("date", "?")
-    return str(row["status"].iloc[0]), f"extended profile, stored run ({date}{stale}): {note}"
+    return stored.stored_coverage("01_soft_introvae_2d", item)
 
 
 def _side_coverage(item: str, shows: str, configs, describe) -> Coverage:
@@ -564,8 +554,7 @@ def _side_coverage(item: str, shows: str, configs, describe) -> Coverage:
     if stored is None:
         return Coverage(item, shows, "implemented, not run",
                         "the extended profile makes it (`companion run 01 --profile extended`); no stored run")
-    status, note = stored
-    return Coverage(item, shows, "reproduced (extended)" if status == "reproduced (quick)" else status, note)
+    return Coverage(item, shows, *stored)
 
 
 def coverage(plan, runs=None) -> list[Coverage]:
