@@ -301,9 +301,9 @@ show_coverage(report.coverage(plan, runs, refs), out)
 # ## Reading the committed quick run
 #
 # **No claim is decided by this run: all eleven are NOT TESTED**, each for a measured reason: the four MNIST ↔ Fashion-MNIST claims are about
-# the paper's trained models, and a 3-epoch MLP is not its setting ("not comparable"); CIFAR-10 → SVHN is the extended profile's (its stored
-# verdicts close this notebook; two of its claims cannot be decided at any budget, as the budget table says); SVHN → CIFAR-10 did not run
-# (its training split is not offline). What the run does show:
+# the paper's trained models, and a 3-epoch MLP is not its setting ("not comparable"); CIFAR-10 → SVHN is the extended profile's (no run of
+# it is stored yet; two of its claims cannot be decided at any budget, as the budget table says); SVHN → CIFAR-10 did not run (its
+# training split is not offline). What the run does show:
 #
 # * **MNIST ↔ Fashion-MNIST.** Both methods separate the pair, below the paper's ≈0.99 after 3 epochs of a small MLP: VAE 0.908 and 0.961,
 #   Soft-IntroVAE 0.878 and 0.968 (AUROC of the ELBO). Every 28×28 model has learned by both measures: reconstruction MSE 0.022–0.045 against
