@@ -18,13 +18,15 @@ needs_offline = pytest.mark.requires_data("mnist", "fashion-mnist", "cifar10", "
 
 @needs_offline
 def test_quick_plan_runs_three_pairs_with_both_methods(offline_data):
+    # the quick profile: the two 28x28 pairs (an MLP); CIFAR-10 -> SVHN is the extended profile's
     plan = ood.make_plan("quick")
     assert [(c.dataset, c.method) for c in plan.runs] == [
-        (d, m) for d in ("mnist", "fashion-mnist", "cifar10") for m in ("vae", "sintrovae")]
-    cifar = [c for c in plan.runs if c.dataset == "cifar10"][0]
-    assert cifar.ood_dataset == "svhn" and cifar.channels == (16, 32, 64) and cifar.arch == "residual"
-    assert {c.arch for c in plan.runs if c.dataset != "cifar10"} == {"mlp"}
-    assert plan.skipped == {}
+        (d, m) for d in ("mnist", "fashion-mnist") for m in ("vae", "sintrovae")]
+    assert {c.arch for c in plan.runs} == {"mlp"} and plan.skipped == {}
+    extended = ood.make_plan("extended")
+    cifar = [c for c in extended.runs if c.dataset == "cifar10"]
+    assert len(cifar) == 2 * 3 and cifar[0].ood_dataset == "svhn" and cifar[0].channels == (16, 32, 64)
+    assert {c.arch for c in extended.runs if c.dataset != "cifar10"} == {"mlp"} and extended.skipped == {}
 
 
 @needs_offline
@@ -117,7 +119,7 @@ def test_without_any_dataset_every_pair_is_not_run_and_the_report_still_builds(t
 
     monkeypatch.setenv("COMPANION_DATA", str(tmp_path))
     monkeypatch.setenv("COMPANION_DOWNLOAD", "0")
-    plan = ood.make_plan("quick")
+    plan = ood.make_plan("extended")
     assert plan.runs == () and set(plan.skipped) == {"mnist", "fashion-mnist", "cifar10"}
     assert all(str(tmp_path) in why for why in plan.skipped.values())
     runs = ood.run_plan(plan, device="cpu", jobs=1, cache=ResultCache(tmp_path / "cache"), progress=False)
