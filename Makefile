@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh clone; both create .venv when it is missing.
 #   make figures   regenerate every notebook with the quick profile (CPU, minutes)
-#   make extended  the long CPU runs (notebooks 01, 02, 05; 20 min to 2 h each), stored under figures/extended/
+#   make extended  the long CPU runs (notebooks 01, 02, 03, 05, 06; 20 min to 2 h each), stored under figures/extended/
 #   make test      lint, unit tests (with every notebook's full-profile smoke), then every
 #                  notebook re-executed under nbval
 #   make smoke-cuda  the full-profile smoke on a GPU (DEVELOPERS.md)
@@ -29,10 +29,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 figures: venv
 	$(BIN)/companion regenerate --profile quick --jobs 1
 
-# its own results cache, so that a long run never competes with the quick one's entries
+# its own results cache, so that a long run never competes with the quick one's entries; 05 runs
+# CIFAR-10 -> SVHN only (its 28x28 pairs decide nothing below the paper's epochs: its budget table)
 EXTENDED_CACHE ?= .cache/extended
 extended: venv
-	COMPANION_CACHE=$(EXTENDED_CACHE) $(BIN)/companion regenerate --profile extended --only 01 02 05 --jobs 1
+	COMPANION_CACHE=$(EXTENDED_CACHE) $(BIN)/companion regenerate --profile extended --only 01 02 03 06 --jobs 1
+	COMPANION_CACHE=$(EXTENDED_CACHE) $(BIN)/companion run 05 --profile extended -p datasets "['cifar10']"
 
 full: venv
 	$(BIN)/companion regenerate --profile full --jobs 1

@@ -76,6 +76,7 @@ from companion.papers.dpvae import pockets_leaks_report as report
 from companion.parallel import default_jobs, use_scheduler
 from companion.paths import figures_dir, shown
 from companion.plots import save_figure, save_table, use_style
+from companion.stored import show_stored
 from companion.tables import run_times, run_times_line
 from companion.train import resolve_device
 
@@ -382,3 +383,17 @@ show_diagnostics(report.diagnostics(plan, runs, evidence), out)
 
 # %%
 show_coverage(report.coverage(plan), out)
+
+# %% [markdown]
+# ## The extended profile (stored run)
+#
+# EXTENDED_PROSE
+#
+# Read from `figures/extended/03_dpvae_pockets_leaks/` with the commit, the hardware, the date and the wall time of that run (`run.json`), never mixed with
+# this run's tables above; a run whose training code has changed since is marked stale. `companion run 03 --profile extended` re-makes it.
+
+# %%
+if plan.profile.name == "quick":
+    show_stored("03_dpvae_pockets_leaks", "extended", columns=["claim", "this run", "on the control", "verdict", "why not tested"])
+else:
+    print(f"This is the {plan.profile.name} profile's run: its own tables are above.")

@@ -66,6 +66,7 @@ from companion.papers.sos_vae import structured_noise_report as report
 from companion.parallel import default_jobs, use_scheduler
 from companion.paths import figures_dir, shown
 from companion.plots import save_figure, save_table, use_style
+from companion.stored import show_stored
 from companion.tables import run_times, run_times_line
 
 use_style()
@@ -372,3 +373,17 @@ show_diagnostics(paper_claims.diagnostics(plan, runs, evidence, spectra), out)
 
 # %%
 show_coverage(paper_claims.coverage(plan, runs, evidence), out)
+
+# %% [markdown]
+# ## The extended profile (stored run)
+#
+# EXTENDED_PROSE
+#
+# Read from `figures/extended/06_sos_vae/` with the commit, the hardware, the date and the wall time of that run (`run.json`), never mixed with
+# this run's tables above; a run whose training code has changed since is marked stale. `companion run 06 --profile extended` re-makes it.
+
+# %%
+if plan.profile.name == "quick":
+    show_stored("06_sos_vae", "extended", columns=["claim", "this run", "on the control", "verdict", "why not tested"])
+else:
+    print(f"This is the {plan.profile.name} profile's run: its own tables are above.")

@@ -153,3 +153,25 @@ def test_smoke_keeps_every_dataset_method_and_the_paired_seeds_at_tiny_sizes():
     assert smoke.profile.seeds == (0, 1, 2) and smoke.profile.fig3_seeds == (0, 1, 2)
     assert {c.n_iter for c in smoke.all_runs} == {30} and {c.gnelbo_grid for c in smoke.all_runs} == {64}
     assert len(smoke.all_runs) < len(full.all_runs) / 2
+
+
+def test_a_run_has_settled_when_its_reconstruction_error_stops_falling():
+    """`still_falling` is the fall of the mean rec error from the third to the last quarter of the
+    history; `settled` holds for a method when no seed falls by more than SETTLED_DROP."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from companion.papers.soft_introvae import toy2d_claims as tc
+
+    flat = pd.DataFrame({"step": range(40), "rec": [1.0] * 40})
+    falling = pd.DataFrame({"step": range(40), "rec": [1.0] * 20 + [0.8] * 10 + [0.6] * 10})
+    assert tc.still_falling(SimpleNamespace(history=flat)) == pytest.approx(0.0)
+    assert tc.still_falling(SimpleNamespace(history=falling)) == pytest.approx((0.8 - 0.6) / 0.8)
+    assert tc.still_falling(SimpleNamespace(history=flat.iloc[:4])) is None   # too short to read
+    runs = {"a0": SimpleNamespace(history=flat), "a1": SimpleNamespace(history=flat),
+            "b0": SimpleNamespace(history=flat), "b1": SimpleNamespace(history=falling)}
+    cfg = {"vae": {0: "a0", 1: "a1"}, "introvae": {0: "b0", 1: "b1"}}
+    assert tc.settled(runs, cfg, "vae", [0, 1])[0]
+    ok, why = tc.settled(runs, cfg, "introvae", [0, 1])
+    assert not ok and "IntroVAE" in why and "25%" in why

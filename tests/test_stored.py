@@ -80,3 +80,19 @@ def test_a_notebook_shows_a_stored_figure_or_says_there_is_none(tmp_path, monkey
     pd.DataFrame({"claim": ["a"], "verdict": ["PASS"], "x": [1]}).to_csv(folder / "claims.csv", index=False)
     assert stored.show_stored_figure("01_soft_introvae_2d", "fig3") == folder / "fig3.png"
     assert stored.show_stored("01_soft_introvae_2d", columns=["claim", "verdict"]).tables["claims"].shape == (1, 3)
+
+
+def test_a_rerun_on_the_same_training_code_keeps_when_its_models_trained(tmp_path, monkeypatch):
+    folder = tmp_path / "figures/extended/01_soft_introvae_2d"
+    stored.write_provenance(folder, "01_soft_introvae_2d", "extended", 6096, project_root())
+    first = json.loads((folder / "run.json").read_text())
+    stored.write_provenance(folder, "01_soft_introvae_2d", "extended", 300, project_root())   # from the cache
+    second = json.loads((folder / "run.json").read_text())
+    assert second["seconds"] == 300 and second["trained"]["seconds"] == 6096
+    assert second["trained"]["date"] == first["date"] and second["trained"]["commit"] == first["commit"]
+    stored.write_provenance(folder, "01_soft_introvae_2d", "extended", 200, project_root())   # and again
+    assert json.loads((folder / "run.json").read_text())["trained"]["seconds"] == 6096
+    assert "102 min wall)" in stored.stored_run("01_soft_introvae_2d", "extended", tmp_path).label()
+    monkeypatch.setattr(stored, "training_code_hash", lambda notebook: "0123456789abcdef")   # new code: trained anew
+    stored.write_provenance(folder, "01_soft_introvae_2d", "extended", 50, project_root())
+    assert "trained" not in json.loads((folder / "run.json").read_text())

@@ -51,11 +51,17 @@ def _report(args) -> int:
     return 0
 
 
+def _smoke_lines(line: str) -> None:
+    """`companion run` prints only what a smoke says of its data (the stand-in images it uses)."""
+    if line.startswith("[smoke]"):
+        print(line)
+
+
 def _run(args) -> int:
     params = {name: run.parse_value(value) for name, value in args.parameter or []}
     try:
         res = run.run_notebook(args.notebook, args.profile, params, args.output,
-                               progress=not args.quiet, echo=lambda line: None, smoke=args.smoke,
+                               progress=not args.quiet, echo=_smoke_lines, smoke=args.smoke,
                                scheduler=args.scheduler)
     except (ValueError, ConnectionError, ImportError) as err:
         print(f"companion: {err}", file=sys.stderr)

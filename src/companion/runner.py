@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import os
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -213,8 +214,8 @@ def regenerate(profile: str = "quick", only: list[str] | None = None, jobs: int 
         from .cluster import check_scheduler
 
         check_scheduler(scheduler)
-    with pinned_cpu_kernels(), scheduler_env(scheduler):  # inherited by every kernel and its workers
-        results = _execute_all(tasks, profile, jobs, progress, root, parameters, echo)
+    with pinned_cpu_kernels(), scheduler_env(scheduler), smoke_data(bool(parameters.get("smoke")), echo):
+        results = _execute_all(tasks, profile, jobs, progress, root, parameters, echo)  # env: every kernel's
     return [results[name] for name in tasks]
 
 
@@ -238,6 +239,32 @@ def _execute_all(tasks: dict, profile: str, jobs: int, progress: bool, root: Pat
                 results[res.name] = res
                 echo(_line(res))
     return results
+
+
+@contextlib.contextmanager
+def smoke_data(smoke: bool, echo=print):
+    """A smoke reads a data root of its own: the real data linked in and stand-in images for every
+    dataset split that is not on disk (`companion.standins`), announced, and removed afterwards;
+    a real run refuses a data root of stand-ins."""
+    from . import standins
+    from .paths import DATA_ENV, data_root
+
+    if not smoke:
+        standins.refuse_stand_ins()
+        yield
+        return
+    before = os.environ.get(DATA_ENV)
+    with tempfile.TemporaryDirectory(prefix="companion-stand-in-") as tmp:
+        gaps = standins.stand_in_root(data_root(), Path(tmp) / "data")
+        echo(f"[smoke] {standins.describe(gaps)}")
+        os.environ[DATA_ENV] = str(Path(tmp) / "data")
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop(DATA_ENV, None)
+            else:
+                os.environ[DATA_ENV] = before
 
 
 @contextlib.contextmanager

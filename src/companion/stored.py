@@ -72,6 +72,10 @@ def write_provenance(figures: Path, name: str, profile: str, seconds: float, roo
               "command": command or f"companion run {name[:2]} --profile {profile}",
               "code": training_code_hash(name)}
     path = Path(figures) / PROVENANCE
+    # a re-run on the same training code reads its models from the cache: keep when and how long they trained
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    if previous.get("code") == record["code"]:
+        record["trained"] = previous.get("trained") or {k: previous.get(k) for k in ("commit", "date", "seconds")}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1) + "\n")
     return path
@@ -99,6 +103,11 @@ class StoredRun:
         dirty = " + uncommitted changes" if p.get("uncommitted changes") else ""
         text = (f"{self.profile} profile, stored run: {p.get('hardware', '?')}, {p.get('date', '?')}, {minutes} wall, "
                 f"commit {p.get('commit', '?')}{dirty}; re-made by `{p.get('command', '?')}`")
+        trained = p.get("trained")
+        if isinstance(trained, dict) and isinstance(trained.get("seconds"), (int, float)):
+            text += (f" (its models read from the results cache of the run that trained them: commit "
+                     f"{trained.get('commit', '?')}, {trained.get('date', '?')}, "
+                     f"{trained['seconds'] / 60:.0f} min wall)")
         if self.stale:
             text += (" — STALE: the code that trains these models has changed since (code "
                      f"{p.get('code', '?')} then, {training_code_hash(self.notebook)} now); its numbers are "

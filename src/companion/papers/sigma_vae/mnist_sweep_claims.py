@@ -445,8 +445,9 @@ def sweep_claims(plan: Plan, runs, null: NullFloor, evidence: Evidence) -> list[
     out.append(_decide(
         ELBO_PEAKS, None, paper="Fig. 1(a): green star highest",
         run="test ELBO at each model's best σ² (post hoc): " + ", ".join(
-            f"{k} {_mean(post[k]):.2f}" for k in learned_groups) + f" vs the best fixed, {best_key} "
-            f"{_mean(post[best_key]):.2f}; {_outcome_of(parts).text}. Observation, not the test: at each model's own "
+            f"{k} {_mean(post[k]):.2f}" for k in learned_groups) + f" vs the best fixed σ² of each seed "
+            f"{_mean(best):.2f} (on the mean over seeds {best_key}, {_mean(post[best_key]):.2f}); "
+            f"{_outcome_of(parts).text}. Observation, not the test: at each model's own "
             "σ² (the paper's Fig. 1(a)) " + ", ".join(f"{k} {own[k]:.1f}" for k in learned_groups)
             + f" vs {own_best} {own[own_best]:.1f}; on the untrained networks that comparison alone gives the Eq. 9 σ² "
             f"({_mean({s: n.sigma2_eq9 for s, n in init.items()}):.3f}) {init_gap:+.1f} nats over the best fixed σ², "
@@ -636,6 +637,16 @@ def variance_claim(plan: Plan, runs, evidence: Evidence) -> Claim:
                f"{first['high']:+.2f}]; held-out NLL per pixel {first['nll_pixel']:.2f} (predicted σ²) vs "
                f"{first['nll_global']:.2f} (best single σ²). {part.outcome.text}")
         o = _outcome_of([part])
+        if o.passed is False:
+            # the test asks more than the paper's words (a learned map that beats a parameter-free one): its
+            # failure does not contradict them, and the parameter-free map meets them as well, so the words
+            # are not decided here (a PASS of the stronger test would decide them)
+            o = Outcome(None, o.text, (
+                f"the learned map does not beat the parameter-free m(1−m) (the stronger test fails: {o.text}); the "
+                f"paper's words, that σ² highlights where the reconstruction differs, hold for m(1−m) as well "
+                f"(r = {_mean(field('r_baseline')):.2f} against the learned map's "
+                f"{_mean(field('r_model')):.2f}), so on these models they do not tell a learned "
+                "uncertainty from a shortcut; nothing here contradicts them"))
         control = _control("shuffled pairs: each image's σ² map against the next image's errors", [part])
     else:
         o = Outcome(None, "", "no stage-2 variance maps were evaluated")
@@ -643,7 +654,8 @@ def variance_claim(plan: Plan, runs, evidence: Evidence) -> Claim:
     return _decide(
         VARIANCE_MAPS, ds, paper="visual (strokes' ends)", run=run, outcome=o,
         test="r(predicted σ², squared error) over the first test images above the parameter-free baseline "
-             "r(m(1−m) of the decoder mean, squared error), paired over the stage-2 model's seeds.",
+             "r(m(1−m) of the decoder mean, squared error), paired over the stage-2 model's seeds. A test stronger "
+             "than the paper's words: a PASS decides them, a failure leaves them NOT TESTED (m(1−m) meets them too).",
         control=control, learned_=learned(runs, evidence, pix), evidence=evidence, configs=pix)
 
 

@@ -638,9 +638,8 @@ def _row_status(plan: Plan, pairs, refs, ds: str) -> tuple[str, str]:
     where = f"{plan.profile.name}: {setting}, {seeds} seed{'s' if seeds > 1 else ''}"
     ok, why = _learned(pairs, [(ds, "vae"), (ds, "sintrovae")], refs)
     if not ok:
-        return "not reproduced", (f"{where}; the models have not learned (diagnostics: reconstruction or ELBO "
-                                  "no better than the trivial baselines); the paper's setting is the full profile, "
-                                  "never run")
+        return "not reproduced", (f"{where}; the models have not learned ({why}); the paper's setting is the full "
+                                  "profile, never run")
     diff = setting_differences(runs_list, refs)
     if diff:
         return "not reproduced", (f"{where}; not comparable with the paper's setting ({'; '.join(diff)}): its "

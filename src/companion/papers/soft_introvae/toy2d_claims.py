@@ -559,6 +559,32 @@ def claim_fig3_sensitivity(plan, runs, init) -> Claim | None:
         precondition=(not few, f"{len(seeds)} seed(s) at every m; a seed spread needs >= {MIN_SEEDS}"))
 
 
+#: [A] a run has "settled" when its reconstruction error (the training history's, logged every 100
+#: iterations) fell by less than this share between the third and the last quarter of training. Measured on
+#: the extended run: the VAE and S-IntroVAE on Checkerboard moved by 0.1-2.7 %, IntroVAE fell 14-29 %
+SETTLED_DROP = 0.10
+
+
+def still_falling(run) -> float | None:
+    """The relative fall of the run's reconstruction error from the third to the last quarter of its
+    training history (0.2: 20 % lower), or None without a history to read."""
+    h = getattr(run, "history", None)
+    if h is None or "rec" not in h or len(h) < 8:
+        return None
+    n = len(h)
+    q3, q4 = float(h.rec.iloc[n // 2: 3 * n // 4].mean()), float(h.rec.iloc[3 * n // 4:].mean())
+    return (q3 - q4) / abs(q3) if q3 else None
+
+
+def settled(runs, cfg, method: str, seeds) -> tuple[bool, str]:
+    """Whether every seed of `method` has stopped improving (`SETTLED_DROP`), and the falls read."""
+    falls = {s: still_falling(runs[cfg[method][s]]) for s in seeds}
+    moving = {s: f for s, f in falls.items() if f is not None and f > SETTLED_DROP}
+    read = ", ".join(f"{f:.0%}" if f is not None else "n/a" for f in falls.values())
+    return not moving, (f"{SHORT[method]}'s reconstruction error fell by {read} over the last quarter of "
+                        f"training (seeds {', '.join(map(str, seeds))}; settled below {SETTLED_DROP:.0%})")
+
+
 def paper_orderings(dataset: str, metric: str, pair) -> tuple[str, str] | None:
     """(better, worse) when the paper's Table 2 separates the two methods of `pair` on `dataset`
     and `metric` (means apart by more than the sum of the two standard deviations), else None."""
@@ -592,10 +618,16 @@ def claim_table2(plan, runs, init, dataset: str, pair, metrics) -> Claim | None:
     o = _few(seeds) or all_outcomes(outcomes)
     if len(seeds) >= MIN_SEEDS:
         run += "; " + o.text
+    def judged(model_a, model_b, control):
+        """The shared rule (`claims.control_passes`) over >= 3 seeds; `passes` below."""
+        if len(seeds) >= MIN_SEEDS:
+            return control_passes(model_a, model_b, control, model_b, "less")[0]
+        return passes(control, model_b, "less")
+
     parts = [("the untrained network in the better method's place",
               "; ".join(f"{METRIC_LABELS[k]} {_fmt(unt[k])} vs {SHORT[b]}'s {_fmt(val[b, k])}"
                         for k, (a, b) in orders.items()),
-              every(passes(unt[k], val[b, k], "less") for k, (a, b) in orders.items()))]
+              every(judged(val[a, k], val[b, k], unt[k]) for k, (a, b) in orders.items()))]
     shifted = {k: next_seed_control(val[a, k], val[b, k], val[b, k], "less") for k, (a, b) in orders.items()}
     worse = {SHORT[b] for a, b in orders.values()}
     parts.append((f"the {', '.join(sorted(worse))}'s next seed (s + 1, cyclic) there",
@@ -607,22 +639,35 @@ def claim_table2(plan, runs, init, dataset: str, pair, metrics) -> Claim | None:
                           for c in (cfg[a][s] for s in seeds)])
         paper_b = SOFT_INTROVAE_TABLE2[(dataset, "gnelbo")][b][0]
         note = (f", below the paper's {SHORT[b]} ({paper_b:g}) too: on {DATASET_LABELS[dataset]} a gnELBO below the "
-                f"{SHORT[b]}'s is no evidence of learning, and this comparison cannot be decided at any budget"
-                if const.mean() < paper_b else "")
+                f"{SHORT[b]}'s is no evidence of learning: the test passes on this control, whatever the models' "
+                "budget" if const.mean() < paper_b else "")
         parts.append(("a constant-output autoencoder (KL 0, decoder = the data mean) there",
                       f"gnELBO {_fmt(const)} vs {SHORT[b]}'s {_fmt(val[b, 'gnelbo'])}{note}",
-                      passes(const, val[b, "gnelbo"], "less")))
+                      judged(val[a, "gnelbo"], val[b, "gnelbo"], const)))
     control = controls(*parts)
     ok = learned([(SHORT[m], cfg[m][s], runs[cfg[m][s]].metrics["kl"], init[cfg[m][s]]["kl"])
                   for m in pair for s in seeds])
     not_claimed = [METRIC_LABELS[k] for k in metrics if k not in orders]
     statement = table2_statement(dataset, orders)
+    precondition = _seed_precondition(seeds, o, control)
+    if precondition[0] and o.passed is not None:
+        # a PASS needs the side found worse to have stopped improving (it could still catch up), a FAIL the
+        # side the paper calls better (the run may have stopped it early)
+        waits = {b for _, b in orders.values()} if o.passed else {a for a, _ in orders.values()}
+        moving = [why for ok_, why in (settled(runs, cfg, m, seeds) for m in sorted(waits)) if not ok_]
+        if moving:
+            side = "found worse" if o.passed else "the paper calls better"
+            precondition = (False, f"not settled: the method {side} is still improving at the end of this run's "
+                                   f"{cfg[pair[0]][seeds[0]].n_iter:,} iterations, so the ordering may not be the "
+                                   f"converged models' (the paper's Table 2): " + "; ".join(moving))
     return decide(
         claim, quote=statement.quote, where=statement.where, paper=paper, run=run, passed=o.passed,
         test=(f"each ordering the paper's Table 2 separates (means apart by more than the sum of the two stds): "
-              f"paired over >= {MIN_SEEDS} seeds, the 95 % interval of the difference below 0 (FAIL: one above 0)"
+              f"paired over >= {MIN_SEEDS} seeds, the 95 % interval of the difference below 0 (FAIL: one above 0); "
+              f"read only once the side that could still turn it has settled (its reconstruction error fell by "
+              f"less than {SETTLED_DROP:.0%} over the last quarter of training)"
               + (f"; not claimed (within the paper's stds): {', '.join(not_claimed)}" if not_claimed else "")),
-        control=control, learned=ok, precondition=_seed_precondition(seeds, o, control), why=o.why)
+        control=control, learned=ok, precondition=precondition, why=o.why)
 
 
 def claims(plan, runs, init, posterior) -> list[Claim]:
