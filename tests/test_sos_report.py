@@ -201,9 +201,9 @@ def test_editing_claim_per_image_medians_paired_over_seeds_beside_a_random_facto
     assert find(verdicts(ev=fake_evidence(edits=BAD)), start).verdict == FAIL
     control = find(verdicts(ev=fake_evidence(edits_random=GOOD)), start)
     assert control.verdict == NOT_TESTED and "also passes on its control" in control.reason
-    # the positive control (the residuals' own PCA) fails the test too: the test cannot succeed, NOT TESTED
+    # the positive control (the residuals' own PCA) fails the test too: the test is not shown able to credit a good P
     positive = find(verdicts(ev=fake_evidence(edits=BAD, edits_pca=BAD)), start)
-    assert positive.verdict == NOT_TESTED and "cannot succeed at d = 1e-05 for rank 10" in positive.reason
+    assert positive.verdict == NOT_TESTED and "fails its positive control at d = 1e-05 for rank 10" in positive.reason
     # seeds that disagree (−0.010, +0.008, −0.001): the interval over seeds straddles 0
     mixed = [_edit(0.02, 0.010), _edit(0.02, 0.028, seed=1), _edit(0.02, 0.019, seed=2)]
     c = find(verdicts(ev=fake_evidence(edits=mixed)), start)
