@@ -10,7 +10,7 @@
 # other columns, Fig. 5's CelebA half, the CelebA interpolation of **Fig. 7** and the Factor-dpVAE traversals of **Fig. 8**; implemented, never run).
 # It then decides the paper's claims, each quoted from the paper, on this run's numbers beside a negative control (PASS, FAIL, or NOT TESTED with the
 # measured reason), checks the runs' training health, says what this run cannot show, and ends with every figure and table of the paper and what
-# this notebook does with it.
+# this notebook does with it, and the stored extended run's verdicts (MNIST trained ten times longer, three seeds).
 #
 # Run it headless with another profile or settings, for example:
 #
@@ -52,7 +52,7 @@
 
 # %% tags=["parameters"]
 # Parameters (papermill overrides these)
-profile = "quick"      # "quick": two CPU cores, minutes; "full": the paper's 100k iterations on MNIST, a GPU job
+profile = "quick"      # "quick": two CPU cores, minutes; "extended": MNIST 6k iterations, 3 seeds (~2 h); "full": the paper's 100k, a GPU job
 datasets = None        # subset of ["moons", "mnist", "svhn", "celeba"]; None: the profile's
 regularizers = None    # subset of ["vae", "beta_h", "beta_b", "beta_tc", "factor", "info"]; None: the profile's per dataset
 seeds = None           # seeds of every run; None: the profile's (moons 3, MNIST 1 + a second VAE pair in quick)
@@ -356,7 +356,7 @@ show_budget(paper_claims.budget(), out, claims)
 # scores +1.63 at the 1 % level and +0.04 at 50 % (q̂ is read at draws of its own narrow components), a q(z) half as wide scores −1.3 to −2.2.
 # And at 600 iterations no MNIST model reconstructs a 4, a 5 or a 7 that the classifier reads back as such; Fig. 6 therefore interpolates from a 0
 # to a 1 (the stored evaluation's 0 → 7 path ended in a 9, and the VAE's 0 read as a 2). Along it the dpVAE's path bends in z while straight
-# in $z_0$, as the paper describes; the VAE (seed 0) uses one of its two latent coordinates (its q(z) is a thin line: Fig. 6 fits each axis to its
+# in $z_0$, as the paper describes; the VAE (seed 0) uses one of its two latent coordinates (its encoder means lie on a thin line: Fig. 6 fits each axis to its
 # own range and gives both coordinates' std in the title), and both decode
 # 0 → 2 → 8 → 9 → 8 → 1.
 
@@ -387,7 +387,20 @@ show_coverage(report.coverage(plan), out)
 # %% [markdown]
 # ## The extended profile (stored run)
 #
-# EXTENDED_PROSE
+# MNIST with a 2-D latent trained ten times as long as the quick profile (6,000 iterations at batch 100 on all 60k images), the VAE and
+# β-VAE-H with and without the decoupled prior, three seeds (2026-12-06; 125 minutes on two cores shared with four other runs). **All five
+# Table 1 claims NOT TESTED**: every model now beats the per-pixel mean (worst NLL 155.8 against 200.1 nats) and keeps its latent (KL ≥ 3.1
+# nats), and the VAE, the dpVAE and the β-dpVAE-H read back every digit, but the β-VAE-H (β = 4) never reconstructs a 4 on seeds 1 and 2
+# (nor a 7 on seed 2), so the claims "for every regulariser" wait on it. What the run shows, as observations: the decoupled prior lowers
+# the FD of random samples (dpVAE 13.8 against 16.9, β-dpVAE-H 15.0 against 29.4) and the NLL (138.3 against 140.1; 139.3 against 149.7) and
+# sKL (0.42 against 0.93; 0.17 against 0.29) on average, each interval over three seeds still across 0 except the VAE pair's sKL (−0.51
+# [−0.95, −0.07]); but on the **low-posterior samples**, the paper's point, the VAE pair — both models learned, every digit read back —
+# goes *against* the paper: the dpVAE's FD(LP) is higher, 70.8 against 55.6 (+15.2 [+9.6, +20.8]), beyond the fresh-draw control though
+# within the VAE's own seed-to-seed spread (41.6–77.0), so a next-seed control would not separate it either. The samples (Fig. 5) suggest
+# why: the decoupled prior's LP samples are clean digits (a referee measured the classifier's confidence in them at 0.87–0.96 against
+# 0.76–0.91 without it), but most are 0s and 1s, and a Fréchet distance on classifier features penalises that class mix as much as
+# samples off the manifold. The claim's rule waits for every pair's precondition, so this is reported here and not as a FAIL (a per-pair
+# rule is the next stop's). How long the β-VAE-H needs to read back every digit is not measured (the budget table prices 20,000 iterations).
 #
 # Read from `figures/extended/03_dpvae_pockets_leaks/` with the commit, the hardware, the date and the wall time of that run (`run.json`), never mixed with
 # this run's tables above; a run whose training code has changed since is marked stale. `companion run 03 --profile extended` re-makes it.
