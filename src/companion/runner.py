@@ -242,6 +242,22 @@ def _execute_all(tasks: dict, profile: str, jobs: int, progress: bool, root: Pat
 
 
 @contextlib.contextmanager
+def environment(name: str, value: str | None):
+    """$`name` set to `value` (left as it is when None) for the processes started inside the block;
+    the calling process's value is restored afterwards."""
+    before = os.environ.get(name)
+    if value is not None:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+@contextlib.contextmanager
 def smoke_data(smoke: bool, echo=print):
     """A smoke reads a data root of its own: the real data linked in and stand-in images for every
     dataset split that is not on disk (`companion.standins`), announced, and removed afterwards;
@@ -253,35 +269,18 @@ def smoke_data(smoke: bool, echo=print):
         standins.refuse_stand_ins()
         yield
         return
-    before = os.environ.get(DATA_ENV)
     with tempfile.TemporaryDirectory(prefix="companion-stand-in-") as tmp:
         gaps = standins.stand_in_root(data_root(), Path(tmp) / "data")
         echo(f"[smoke] {standins.describe(gaps)}")
-        os.environ[DATA_ENV] = str(Path(tmp) / "data")
-        try:
+        with environment(DATA_ENV, str(Path(tmp) / "data")):
             yield
-        finally:
-            if before is None:
-                os.environ.pop(DATA_ENV, None)
-            else:
-                os.environ[DATA_ENV] = before
 
 
-@contextlib.contextmanager
 def scheduler_env(scheduler: str | None):
     """$COMPANION_SCHEDULER set to `scheduler` (when given) for the kernels started inside."""
     from .parallel import SCHEDULER_ENV
 
-    before = os.environ.get(SCHEDULER_ENV)
-    if scheduler:
-        os.environ[SCHEDULER_ENV] = scheduler
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(SCHEDULER_ENV, None)
-        else:
-            os.environ[SCHEDULER_ENV] = before
+    return environment(SCHEDULER_ENV, scheduler or None)
 
 
 def run_notebook(notebook: str, profile: str = "quick", parameters: dict | None = None,
