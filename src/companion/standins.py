@@ -30,6 +30,9 @@ SPLIT_SIZES = {"train": 640, "valid": 160, "test": 640}
 #: what the real datasets look like: (channels, height, width, classes)
 SHAPES = {"mnist": (1, 28, 28, 10), "fashion-mnist": (1, 28, 28, 10), "cifar10": (3, 32, 32, 10),
           "svhn": (3, 32, 32, 10), "celeba": (3, 218, 178, 0)}
+#: the top-level folder of each dataset under a data root (the layout its real loader reads)
+FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": IMAGE_FOLDERS["cifar10"],
+           "svhn": IMAGE_FOLDERS["svhn"], "celeba": "celeba"}
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 #: [A] the generator's seed: the same stand-ins on every machine
 SEED = 20_261_206
@@ -86,7 +89,7 @@ def _write(root: Path, name: str, split: str) -> None:
 
     images, labels = stand_in_images(name, split)
     if name in ("mnist", "fashion-mnist"):
-        raw = root / ("MNIST" if name == "mnist" else "FashionMNIST") / "raw"
+        raw = root / FOLDERS[name] / "raw"
         raw.mkdir(parents=True, exist_ok=True)
         prefix = "train" if split == "train" else "t10k"
         _write_idx(raw / f"{prefix}-images-idx3-ubyte", images[..., 0])
@@ -103,7 +106,7 @@ def _write(root: Path, name: str, split: str) -> None:
         with listing.open("a") as f:
             f.write("\n".join(lines) + "\n")
     else:
-        folder = root / IMAGE_FOLDERS[name] / split
+        folder = root / FOLDERS[name] / split
         names = CIFAR10_CLASSES if name == "cifar10" else tuple(str(d) for d in range(10))
         for i, (img, label) in enumerate(zip(images, labels)):
             target = folder / names[label]
@@ -116,8 +119,7 @@ def _link_real(real: Path, dest: Path, gaps: dict[str, list[str]]) -> None:
     """Link the real root's entries into `dest`; a folder that some stand-in split must be written
     into (e.g. svhn_png, whose test split is real and training split is not) is re-made as a
     folder of links one level down."""
-    partial = {IMAGE_FOLDERS.get(n, n) for n in gaps} | {"MNIST" for n in gaps if n == "mnist"} | \
-              {"FashionMNIST" for n in gaps if n == "fashion-mnist"}
+    partial = {FOLDERS[n] for n in gaps}
     if not real.is_dir():
         return
     for entry in real.iterdir():
