@@ -73,3 +73,16 @@ def test_plans_pair_both_models_on_every_seed_and_reject_bad_parameters():
         se.make_plan("medium")
     with pytest.raises(ValueError, match="unknown dataset"):
         se.make_plan("quick", datasets=["mnist"])
+
+
+def test_the_extended_plan_adds_a_vae_with_as_many_values_as_u_and_z():
+    quick, extended = se.make_plan("quick"), se.make_plan("extended")
+    assert se.EQUAL_VALUES not in {m for _, m in quick.runs}
+    assert {c.iterations for c in extended.all_runs} == {1600}
+    equal = extended.runs[("cifar10", se.EQUAL_VALUES)]
+    beside = extended.runs[("cifar10", "selfvae")]
+    assert [c.seed for c in equal] == [c.seed for c in beside] == [0, 1, 2]
+    assert all(c.model == "vae" and c.latent_channels == 2 * s.latent_channels for c, s in zip(equal, beside))
+    # an override of the selfVAE's channels moves the equal-values VAE with it
+    wide = se.make_plan("extended", overrides={"latent_channels": 6}, smoke=True)
+    assert {c.latent_channels for c in wide.runs[("cifar10", se.EQUAL_VALUES)]} == {12}

@@ -290,6 +290,11 @@ def test_figures_draw_every_mode_named_as_the_paper():
     fig = report.modes_figure(runs)
     labels = [ax.get_ylabel() for ax in fig.axes[::8]]
     assert len(labels) == 9 and "RS2: (v) from u and z (16.7 %)" in labels       # 2·256 / 3072 with 4 x 8 x 8
+    # beside an equal-values VAE (C = 8) listed first, the figures still pair the VAE with the selfVAE's channels
+    wide = fake_runs(equal_vae=0.02)
+    wide = dict(sorted(wide.items(), key=lambda kv: -kv[0].latent_channels))
+    assert report._pair(wide, "cifar10", 0)[1].config.latent_channels == 4
+    assert report._run(wide, "cifar10", "vae", 0).config.latent_channels == 8
     assert "CM: its sketch y* = d(x)" in labels and any(lab.startswith("CG: (iii)") for lab in labels)
     assert len(report.samples_figure(runs).axes) == 36
     interp = report.interpolation_figure(runs)

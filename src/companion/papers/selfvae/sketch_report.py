@@ -193,7 +193,7 @@ def mode_rows(self_run, vae_run, image_shape, latent_shape) -> list:
 def modes_figure(runs, dataset: str = "cifar10", seed: int = 0):
     """Fig. 12-style grid: the same eight test images through every mode of Fig. 3, each row
     labelled with the share of x's values it transmits (samples of (i) are not of these images)."""
-    self_run, vae_run = _run(runs, dataset, "selfvae", seed), _run(runs, dataset, "vae", seed)
+    self_run, vae_run = _pair(runs, dataset, seed)
     c = self_run.config
     image_shape = self_run.arrays["images"].shape[1:]
     rows = mode_rows(self_run, vae_run, image_shape, (c.latent_channels, 8, 8))
@@ -203,7 +203,7 @@ def modes_figure(runs, dataset: str = "cifar10", seed: int = 0):
 
 def samples_figure(runs, dataset: str = "cifar10", seed: int = 0):
     """Fig. 1 (ii) and (iii): unconditional samples of the selfVAE (its sketch y, then x) and of the VAE."""
-    self_run, vae_run = _run(runs, dataset, "selfvae", seed), _run(runs, dataset, "vae", seed)
+    self_run, vae_run = _pair(runs, dataset, seed)
     rows = [("selfVAE: sketch y ~ p(y|u)", self_run.arrays["sample_sketches"]),
             ("selfVAE: x ~ p(x|y,z)", self_run.arrays["samples"]),
             ("VAE + RealNVP: x ~ p(x|z)", vae_run.arrays["samples"])]
@@ -233,11 +233,20 @@ def interpolation_figure(runs, dataset: str = "cifar10", seed: int = 0):
     return fig
 
 
-def _run(runs, dataset, model, seed):
+def _run(runs, dataset, model, seed, channels: int | None = None):
+    """The run of `model` on `dataset` with `seed` (and `channels` latent channels, when given: the
+    extended profile also trains a VAE with twice the selfVAE's)."""
     for c, r in runs.items():
-        if (c.dataset, c.model, c.seed) == (dataset, model, seed):
+        if (c.dataset, c.model, c.seed) == (dataset, model, seed) and channels in (None, c.latent_channels):
             return r
-    raise KeyError(f"no {model} run of {dataset} with seed {seed}")
+    raise KeyError(f"no {model} run of {dataset} with seed {seed}" + (f" and {channels} latent channels"
+                                                                       if channels else ""))
+
+
+def _pair(runs, dataset, seed):
+    """The selfVAE of `dataset` and `seed` and the VAE beside it (as many latent channels)."""
+    self_run = _run(runs, dataset, "selfvae", seed)
+    return self_run, _run(runs, dataset, "vae", seed, self_run.config.latent_channels)
 
 
 def limits(plan: Plan, runs) -> list[str]:
@@ -288,7 +297,9 @@ def coverage(plan: Plan, runs=None) -> list[Coverage]:
                   "copies; a GPU job); no full profile has run")
     vae_bpd = ""
     if runs:
-        values = [r.metrics["bpd"] for c, r in runs.items() if c.dataset == "cifar10" and c.model == "vae"]
+        channels = {c.latent_channels for c in runs if c.dataset == "cifar10" and c.model == "selfvae"}
+        values = [r.metrics["bpd"] for c, r in runs.items()
+                  if c.dataset == "cifar10" and c.model == "vae" and c.latent_channels in channels]
         vae_bpd = f" ({sum(values) / len(values):.2f} bpd, mean over {len(values)} seeds)" if values else ""
     blank = ("the sketch branch has learned next to nothing at this budget: ŷ(u), the sketch that RS1 and RS2 "
              "regenerate, is nearly blank and no closer to the true sketch than the mean training sketch (claim "
