@@ -1,9 +1,10 @@
 # Two commands do everything on a fresh clone; both create .venv when it is missing.
 #   make figures   regenerate every notebook with the quick profile (CPU, minutes)
-#   make extended  the long CPU runs (notebooks 01, 02, 03, 05, 06; 20 min to 2 h each), stored under figures/extended/
+#   make extended  the long CPU runs (every notebook; 20 min to 2 h each), stored under figures/extended/
 #   make test      lint, unit tests (with every notebook's full-profile smoke), then every
 #                  notebook re-executed under nbval
 #   make smoke-cuda  the full-profile smoke on a GPU (DEVELOPERS.md)
+#   make gpu       a GPU slot on the full profiles, piece by piece (make gpu-plan: what fits; BUDGET=minutes)
 #   make report    the static HTML reproduction report under site/ (open site/index.html)
 # Data: $COMPANION_DATA, else data/ at the project root (downloaded there when online).
 PYTHON ?= python3
@@ -16,7 +17,7 @@ export ATEN_CPU_CAPABILITY ?= avx2
 export MKL_CBWR ?= AVX2
 export ONEDNN_MAX_CPU_ISA ?= AVX2
 
-.PHONY: venv figures extended test lint full smoke smoke-cuda clean-cache report
+.PHONY: venv figures extended test lint full smoke smoke-cuda gpu gpu-plan clean-cache report
 
 venv: $(VENV)/.installed
 
@@ -33,7 +34,7 @@ figures: venv
 # CIFAR-10 -> SVHN only (its 28x28 pairs decide nothing below the paper's epochs: its budget table)
 EXTENDED_CACHE ?= .cache/extended
 extended: venv
-	COMPANION_CACHE=$(EXTENDED_CACHE) $(BIN)/companion regenerate --profile extended --only 01 02 03 06 --jobs 1
+	COMPANION_CACHE=$(EXTENDED_CACHE) $(BIN)/companion regenerate --profile extended --only 01 02 03 04 06 --jobs 1
 	COMPANION_CACHE=$(EXTENDED_CACHE) $(BIN)/companion run 05 --profile extended -p datasets "['cifar10']"
 
 full: venv
@@ -45,6 +46,12 @@ smoke: venv
 
 smoke-cuda: venv
 	$(BIN)/python benchmarks/full_smoke.py --device cuda
+
+gpu: venv
+	$(BIN)/companion gpu --budget $(or $(BUDGET),12)
+
+gpu-plan: venv
+	$(BIN)/companion gpu --plan --budget $(or $(BUDGET),12)
 
 lint: venv
 	$(BIN)/ruff check .

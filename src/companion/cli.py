@@ -124,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--output", metavar="DIR", help="where to write the site (default: site/)")
     rep.add_argument("--only", nargs="+", metavar="NAME", help="notebooks to include (default: all)")
     rep.set_defaults(func=_report)
+    from . import gpu
+
+    slot = sub.add_parser("gpu", help="a short GPU slot: full smokes, then full-profile pieces within a budget",
+                          description=gpu.__doc__.split("\n\n")[0])
+    gpu.add_arguments(slot)
+    slot.set_defaults(func=gpu.command)
     return parser
 
 

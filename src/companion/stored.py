@@ -139,8 +139,9 @@ def show_stored(notebook: str, profile: str = "extended", tables=("claims",), co
 
     run = stored_run(notebook, profile)
     if run is None:
-        display(Markdown(f"No {profile}-profile run is stored for this notebook: "
-                         f"`companion run {notebook[:2]} --profile {profile}` trains one and stores its tables "
+        how = (f"`companion run {notebook[:2]} --profile {profile}` trains one" if profile == "extended" else
+               "on a GPU, `make gpu` (`companion gpu`; `--plan` shows what fits in a slot) trains its pieces")
+        display(Markdown(f"No {profile}-profile run is stored for this notebook: {how} and stores its tables "
                          f"under `figures/{profile}/{notebook}/`."))
         return None
     display(Markdown(f"**{run.label()}**"))
