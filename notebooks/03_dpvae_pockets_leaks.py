@@ -410,3 +410,13 @@ if plan.profile.name == "quick":
     show_stored("03_dpvae_pockets_leaks", "extended", columns=["claim", "this run", "on the control", "verdict", "why not tested"])
 else:
     print(f"This is the {plan.profile.name} profile's run: its own tables are above.")
+
+# %% [markdown]
+# ## The full profile (stored GPU runs)
+#
+# The paper's settings, trained piece by piece in short GPU slots by `make gpu` (`companion gpu --plan` lists the pieces and what fits in a
+# slot) and stored under `figures/full/03_dpvae_pockets_leaks/` with `run.json`, beside this run's tables and never mixed with them.
+
+# %%
+if plan.profile.name == "quick":
+    show_stored("03_dpvae_pockets_leaks", "full", columns=["claim", "this run", "on the control", "verdict", "why not tested"])

@@ -373,6 +373,16 @@ if plan.profile.name == "quick":
 else:
     print(f"This is the {plan.profile.name} profile's run: its own tables are above.")
 
+# %% [markdown]
+# ## The full profile (stored GPU runs)
+#
+# The paper's settings, trained piece by piece in short GPU slots by `make gpu` (`companion gpu --plan` lists the pieces and what fits in a
+# slot) and stored under `figures/full/05_ood_histograms/` with `run.json`, beside this run's tables and never mixed with them.
+
+# %%
+if plan.profile.name == "quick":
+    show_stored("05_ood_histograms", "full", columns=["claim", "this run", "on the control", "verdict", "why not tested"])
+
 # %%
 # NBVAL_IGNORE_OUTPUT
 list_files(out)
