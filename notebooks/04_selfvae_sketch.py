@@ -51,7 +51,7 @@
 
 # %% tags=["parameters"]
 # Parameters (papermill overrides these)
-profile = "quick"      # "quick": two CPU cores, minutes; "full": CelebA 64 x 64 and CIFAR-10 at a larger scale, a GPU job
+profile = "quick"      # "quick": two CPU cores, minutes; "extended": 1,600 steps and an equal-values VAE (~1 h); "full": CelebA 64 x 64 and CIFAR-10 at a larger scale, a GPU job
 datasets = None        # subset of ["cifar10", "celeba"]; None: the profile's
 seeds = None           # seeds of both models (paired by seed); None: the profile's (three)
 device = "auto"        # "auto" (CUDA when present), "cpu", "cuda", "cuda:N" or "mps"
@@ -74,6 +74,7 @@ from companion.papers.selfvae import sketch_report as report
 from companion.parallel import default_jobs, use_scheduler
 from companion.paths import figures_dir, shown
 from companion.plots import save_figure, save_table, use_style
+from companion.stored import show_stored
 from companion.tables import run_times, run_times_line
 
 use_style()
@@ -85,7 +86,7 @@ jobs = jobs or default_jobs()
 use_scheduler(scheduler)
 print(f"profile {plan.profile.name}: {len(plan.all_runs)} trained models")
 for ds in plan.datasets():
-    print(f"  {ds}: {[se.MODEL_NAMES[m] for m in se.MODELS]}, seeds {[c.seed for c in plan.runs[(ds, 'vae')]]}")
+    print(f"  {ds}: {[se.MODEL_NAMES.get(m, m) for d, m in plan.runs if d == ds]}, seeds {[c.seed for c in plan.runs[(ds, 'vae')]]}")
 missing = se.missing_datasets(plan)
 for ds, why in missing.items():
     print(f"NOT RUN {ds}: {why}")
@@ -275,8 +276,8 @@ show_claims(claims, out)
 # ### Budget per claim
 #
 # What deciding each claim costs on this kind of CPU (core-minutes: measured seconds per step times the steps and runs it needs, one thread per
-# run) and the profile that decides it: **quick** (this notebook, at most ten minutes on two cores), **extended** (a long CPU run; none is stored
-# yet for this notebook) or **full** (the paper's setting on a GPU); "not decidable here" says why no budget helps. A row covers every claim
+# run) and the profile that decides it: **quick** (this notebook, at most ten minutes on two cores), **extended** (a long CPU run, stored at the end
+# of this notebook) or **full** (the paper's setting on a GPU); "not decidable here" says why no budget helps. A row covers every claim
 # whose sentence starts with it.
 
 # %%
@@ -356,3 +357,28 @@ show_diagnostics(sc.diagnostics(plan, runs, measured), out)
 
 # %%
 show_coverage(report.coverage(plan, runs), out)
+
+# %% [markdown]
+# ## The extended profile (stored run)
+#
+# EXTENDED_PROSE
+#
+# Read from `figures/extended/04_selfvae_sketch/` with the commit, the hardware, the date and the wall time of that run (`run.json`), never
+# mixed with this run's tables above; a run whose training code has changed since is marked stale. `companion run 04 --profile extended`
+# re-makes it.
+
+# %%
+if plan.profile.name == "quick":
+    show_stored("04_selfvae_sketch", "extended", columns=["claim", "this run", "on the control", "verdict", "why not tested"])
+else:
+    print(f"This is the {plan.profile.name} profile's run: its own tables are above.")
+
+# %% [markdown]
+# ## The full profile (stored GPU runs)
+#
+# The paper's settings, trained piece by piece in short GPU slots by `make gpu` (`companion gpu --plan` lists the pieces and what fits in a
+# slot) and stored under `figures/full/04_selfvae_sketch/` with `run.json`, beside this run's tables and never mixed with them.
+
+# %%
+if plan.profile.name == "quick":
+    show_stored("04_selfvae_sketch", "full", columns=["claim", "this run", "on the control", "verdict", "why not tested"])

@@ -235,6 +235,19 @@ def test_coverage_names_every_figure_and_table_in_the_vocabulary(plan):
     assert status["Table 1"] == "partly reproduced" and status["Table 2"] == "not reproduced"
 
 
+def test_coverage_follows_the_plan_it_describes():
+    quick = {c.item: c for c in report.coverage(pl.make_plan("quick"))}
+    assert quick["Fig. 1"].status == "reproduced (quick)"
+    assert "VAE and β-VAE-H only (2 of 6 regularisers), VAE 2 seeds, β-VAE-H 1 seed, 600 iterations" in \
+        quick["Table 1"].note
+    extended = {c.item: c for c in report.coverage(pl.make_plan("extended"))}
+    assert extended["Fig. 1"].status == extended["Fig. 4"].status == "implemented, not run"
+    assert "the extended profile trains no two-moons run" in extended["Fig. 1"].note
+    assert "3 seeds, 6,000 iterations" in extended["Table 1"].note
+    moons_only = {c.item: c for c in report.coverage(pl.make_plan("quick", datasets=["moons"]))}
+    assert moons_only["Table 1"].status == "implemented, not run"
+
+
 def test_the_controls_evaluate_the_models_again_with_fresh_draws():
     plan = pl.make_plan("quick", datasets=["moons"], regularizers=["vae"], seeds=[0], smoke=True)
     runs = {}
