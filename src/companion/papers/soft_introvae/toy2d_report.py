@@ -34,11 +34,12 @@ METRIC_LABELS = {"gnelbo": "gnELBO (1e-7)", "kl": "KL", "jsd": "JSD",
 METHOD_COLORS = {"vae": "tab:blue", "introvae": "tab:orange", "sintrovae": "tab:green"}
 PANEL_INCHES = 3.0  # [A] side of one 2D panel
 
-#: [A] nats: a real-data KL below this is a collapsed posterior (the decoder ignores z). Encoders that
-#: carry no information about x must score below it, and the Fig. 21 claim checks that on every run
-#: (its control): measured in the quick run, the untrained network 0.002-0.006 nats (seeds 0-2) and
-#: every x given S-IntroVAE's own average posterior 0.040 (`toy2d_claims.posterior_metrics`); a
-#: zero-information encoder at or above the line makes the claim NOT TESTED.
+#: [A] nats: a posterior whose x-dependence (the mean real-data KL minus the KL of its average
+#: posterior, `toy2d_claims.posterior_kls`) is below this has collapsed (it is the same for every x).
+#: Measured (extended run, seeds 0-2): the untrained network 1.1e-4 nats (the Fig. 21 claim's control,
+#: which must stay below), the VAE 4e-5 to 4.3e-4, S-IntroVAE 0.40 to 0.44, so every line between
+#: ~5e-4 and 0.4 gives the same verdict; the Table 2 diagnostic reads the training log's real-data KL
+#: against the same number.
 COLLAPSE_KL = 0.05
 #: [A] a KL of at least this share of `saturated_kl` means the model has not learned: (almost) no
 #: sample falls where the data lie (the Fig. 3 ceiling line and the diagnostics; the claims use
@@ -388,7 +389,7 @@ def figure21(fig21_runs):
         h = r.history.dropna(subset=["kl_real"])
         ax.plot(h.step, h.kl_real, label=METHOD_LABELS[method], color=METHOD_COLORS[method])
     ax.axhline(COLLAPSE_KL, color="grey", ls=":", lw=1)
-    ax.text(0.02, COLLAPSE_KL, f"{COLLAPSE_KL}: collapsed below", transform=ax.get_yaxis_transform(),
+    ax.text(0.02, COLLAPSE_KL, f"{COLLAPSE_KL} nats", transform=ax.get_yaxis_transform(),
             va="bottom", ha="left", fontsize=9)
     warm = runs["sintrovae"].config.num_vae
     ax.axvline(warm, color="grey", lw=1)
@@ -494,7 +495,8 @@ def diagnostics(plan, runs) -> list[Diagnostic]:
     vae = [(final_value(runs[c], "kl_real"), c) for c in plan.table2 if c.method == "vae" and c in runs]
     if vae:
         low, c = min(vae, key=lambda t: t[0])
-        out.append(Diagnostic("Table 2: the VAE's posterior has not collapsed",
+        out.append(Diagnostic("Table 2: the VAE's real-data KL stays off zero (its posterior has not collapsed; "
+                              "training log)",
                               f"min final kl_real {low:.3g} ({_where(c)})", f"> {COLLAPSE_KL} nats",
                               bool(low > COLLAPSE_KL)))
     for method in dict.fromkeys(c.method for c in plan.table2):
