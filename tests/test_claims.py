@@ -354,6 +354,23 @@ def test_the_posterior_information_is_half_the_variance_of_mu_plus_half_the_jens
     assert k["kl_real"] - k["kl_average_posterior"] == pytest.approx(closed, rel=1e-4)
 
 
+
+def test_posterior_kls_read_whether_the_decoder_uses_z():
+    import torch
+
+    class Enc(torch.nn.Module):
+        def forward(self, x):
+            return x, torch.zeros_like(x)
+
+    x = torch.randn(200, 2, generator=torch.Generator().manual_seed(4))
+    reads = tc.posterior_kls(type("M", (), {"encoder": Enc(), "decoder": torch.nn.Identity()})(), x)
+    assert reads["rec_own"] == pytest.approx(0.0, abs=1e-12)
+    assert reads["rec_other"] == pytest.approx(float((x - x.roll(1, 0)).pow(2).sum(1).mean()))
+    const = type("M", (), {"encoder": Enc(), "decoder": staticmethod(torch.zeros_like)})()
+    ignores = tc.posterior_kls(const, x)
+    assert ignores["rec_own"] == ignores["rec_other"]
+
+
 # ------------------------------------------------------------- the next seed and a constant autoencoder
 
 def test_a_gap_within_the_vaes_seed_spread_is_not_tested():
