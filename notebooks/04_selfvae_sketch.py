@@ -258,12 +258,17 @@ for ds in plan.datasets():
 # * **u reconstructs the sketch** (App. A.6: the sketch, "through the latent variable u, manages to reconstruct with tremendous accuracy").
 #   ŷ(u), the sketch that RS1 and RS2 regenerate, must match the image's own sketch better than another image's (edge IoU) and better than
 #   the mean training sketch, a sketch that ignores u (squared error). Its likelihood p(y|u) must also have learned on its own metric: RE_y
-#   below the sketch histogram's bits and below its own at initialisation.
+#   below the sketch histogram's bits and below its own at initialisation. The paper gives no number for "tremendous accuracy", so the test
+#   has a second control, a shortcut: the sketch projected on 16 principal components of the training sketches (16 numbers, a sixteenth of
+#   u's), a reconstruction nobody would call accurate. If it clears the same test, the test can only say that u carries image-specific
+#   sketch information, and the claim is NOT TESTED; a PCA with as many numbers as u is printed beside ŷ(u) as a reference line.
 # * **RS2 at 16 %** (§4.3). The paper's point is compression: RS2 sends u and z, (u + z)/x = 16.7 % of the values, and rebuilds the
 #   image. RS1 against RS2 says nothing about that (RS2 also gets z from x itself); the comparison is a VAE's reconstruction from as many
 #   values, a VAE with twice the latent channels. That VAE is not trained here (~3–5 core-minutes for three seeds; the notebook is near its
-#   ten-minute budget), so the claim shows RS2 beside this run's VAE, which sends half as much (8.3 %), and is decided only once both the
-#   equal-values VAE exists and the sketch branch has learned (else RS2 is z with an uninformative sketch).
+#   ten-minute budget; the extended run trains it), so the claim shows RS2 beside this run's VAE, which sends half as much (8.3 %), and is
+#   decided only once both the equal-values VAE exists and the sketch branch has learned (ŷ(u) beats the mean sketch beyond the untrained
+#   model; else RS2 is z with an uninformative sketch). The test asks for RS2 below the VAE; "at least as well" with no margin given, a
+#   straddling interval decides nothing either way.
 # * **The bpd ordering** of Table 1 is on CelebA at 64 × 64 with latents 16 × 8 × 8: shown beside this run's, decided only on a run set up
 #   that way, and then only if the ordering does not already hold before training.
 
@@ -297,7 +302,8 @@ show_budget(sc.budget(), out, claims)
 #   0.006 and 0.003: +0.031 [−0.037, +0.099], an interval that straddles 0; its squared error to the true sketch, 0.0131, 0.0160 and
 #   0.0191, is no better than the mean training sketch's 0.0180 (−0.0019 [−0.0093, +0.0055]). On the IoU the trained model cannot be
 #   told from the untrained one (whose ŷ is dark everywhere, so every pixel counts as an edge and it scores 0.097 against its own sketch
-#   and against another's alike), so the control passes. This is why RS1, RS2 and Fig. 13 show nothing of the paper's: they run on a
+#   and against another's alike): the model minus its control straddles 0, which the table reports as the control passing (the test
+#   cannot tell the model from it); the model's own intervals straddle too. This is why RS1, RS2 and Fig. 13 show nothing of the paper's: they run on a
 #   regenerated sketch that is nearly blank.
 # * **RS2 against a VAE at equal values: NOT TESTED**, for two reasons measured above: the sketch branch has not learned, and no VAE
 #   sending 16.7 % of the values is trained. Beside the VAE this run has (8.3 %), RS2's squared error per pixel is 0.0104, 0.0098 and
@@ -356,7 +362,7 @@ show_diagnostics(sc.diagnostics(plan, runs, measured), out)
 # Every figure and table of the paper and what this notebook does with it.
 
 # %%
-show_coverage(report.coverage(plan, runs), out)
+show_coverage(report.coverage(plan, runs, measured), out)
 
 # %% [markdown]
 # ## The extended profile (stored run)
@@ -364,15 +370,20 @@ show_coverage(report.coverage(plan, runs), out)
 # The quick models trained 1,600 steps instead of 210 (three seeds of each), with a third model the quick profile lacks: a VAE whose z has
 # twice the latent channels (8 × 8 × 8), so that it sends as many values as the selfVAE's u and z together (16.7 % of x's), the comparison
 # RS2's claim needs. 1,600 steps was fixed before the run (the budget table's estimate of when the sketch branch learns). Trained on the
-# two-core AMD EPYC beside other jobs: 60 minutes (2026-12-06). **1 PASS, 2 NOT TESTED.** *u reconstructs the sketch* **PASSes**: ŷ(u)
-# overlaps its own sketch's edges with IoU 0.461, 0.481 and 0.487 by seed against 0.037–0.042 for another image's (+0.437 [+0.410,
-# +0.465]), and its squared error to the true sketch, 0.0047–0.0052, is below the mean training sketch's 0.0180 (−0.0130 [−0.0136,
-# −0.0124]); the untrained selfVAE fails both (the fig12 row "reconstructed CM" now draws the sketches). *RS2* is **NOT TESTED**: its
-# squared error, 0.0030–0.0036, against the equal-values VAE's 0.0037–0.0055 straddles (−0.0011 [−0.0038, +0.0016]); at 1,600 steps
-# RS2 is no worse than that VAE, and no better by an interval. The bpd ordering holds again (6.12 against 5.18 bpd) and stays not
-# comparable (CIFAR-10, latents 4 × 8 × 8), its control passing as before. Every model learned (test ELBO 5.06–5.27 bpd for the VAEs,
-# 6.05–6.24 for the selfVAE, against 7.92 and 9.19 for the histograms), and the sketch likelihood p(y|u) is at 1.07–1.09 bits per
-# sub-pixel of x against the sketch histogram's 1.27.
+# two-core AMD EPYC beside other jobs: 60 minutes (2026-12-06). **0 PASS, 3 NOT TESTED.** The sketch branch has learned: ŷ(u) overlaps its
+# own sketch's edges with IoU 0.461, 0.481 and 0.487 by seed against 0.037–0.042 for another image's (+0.437 [+0.410, +0.465]), and its
+# squared error to the true sketch, 0.0047–0.0052, is about a quarter of the mean training sketch's 0.0180 (the fig12 row "reconstructed
+# CM" now draws the sketches). But *u reconstructs the sketch* stays **NOT TESTED**: the same test is cleared by the shortcut control, the
+# sketches projected on 16 principal components of the training sketches (IoU 0.067 against 0.014, error 0.0126), so it shows that u
+# carries image-specific sketch information, not the paper's "tremendous accuracy", for which the paper gives no number; ŷ(u) is about as
+# good as a linear PCA with as many numbers as u (IoU 0.495, error 0.0046). (A referee's check beside it: RS2, decoded from ŷ(u), errs
+# 1.7–1.9 times as much as the same decoder given the true sketch.) The untrained selfVAE fails the test, as it must, but by construction
+# (its ŷ is dark everywhere), so it is no evidence alone. *RS2* is **NOT TESTED**: its squared error, 0.0030–0.0036, against the
+# equal-values VAE's 0.0037–0.0055 straddles (−0.0011 [−0.0038, +0.0016]); at that mean and spread about seven seeds would decide it. The
+# comparison leans towards RS2 (0.30 M parameters against 0.18 M, a rate of 698 nats against 612). The bpd ordering holds again (6.12
+# against 5.18 bpd) and stays not comparable (CIFAR-10, latents 4 × 8 × 8), its control passing as before. Every model learned (test ELBO
+# 5.06–5.27 bpd for the VAEs, 6.05–6.24 for the selfVAE, against 7.92 and 9.19 for the histograms), and the sketch likelihood p(y|u) is at
+# 1.07–1.09 bits per sub-pixel of x against the sketch histogram's 1.27.
 #
 # Read from `figures/extended/04_selfvae_sketch/` with the commit, the hardware, the date and the wall time of that run (`run.json`), never
 # mixed with this run's tables above; a run whose training code has changed since is marked stale. `companion run 04 --profile extended`

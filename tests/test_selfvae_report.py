@@ -73,10 +73,12 @@ def fake_runs(self_bpd=(6.9, 6.95, 7.0), vae_bpd=(6.2, 6.25, 6.3), rs2=0.01, vae
 
 def fake_measured(runs, init_bpd=9.9, hist_x=7.9, hist_y=1.27, init_re_y=1.8, own=0.3, other=0.05, yhat_mse=0.005,
                   mean_sketch=0.018, init_own=0.097, init_other=0.097, init_mse=0.8, other_z=0.1, blank=0.03,
-                  init_cg=0.01, edge_fraction=0.1, init_gap=1.8) -> sc.Measured:
-    """The baselines and controls: histograms, the models at initialisation, shuffled pairs."""
+                  init_cg=0.01, edge_fraction=0.1, init_gap=1.8, shortcut=(0.05, 0.05, 0.03)) -> sc.Measured:
+    """The baselines and controls: histograms, the models at initialisation, shuffled pairs, and
+    the PCA shortcut's (own IoU, another's, squared error), by default no better than the mean sketch."""
     m = sc.Measured()
     full = lambda v: np.full(100, float(v))  # noqa: E731
+    noisy = lambda v, seed: float(v) + np.random.default_rng(seed).normal(0, 0.002, 100)  # noqa: E731
     for c in runs:
         s, k = c.seed, sc.run_key(c)
         m.init_bpd[k] = per_seed(init_bpd, s) + (init_gap if c.model == "selfvae" else 0.0)
@@ -84,6 +86,9 @@ def fake_measured(runs, init_bpd=9.9, hist_x=7.9, hist_y=1.27, init_re_y=1.8, ow
         m.hist_x[c.dataset], m.hist_y[c.dataset] = full(hist_x), full(hist_y)
         m.mean_sketch_mse[c.dataset], m.edge_fraction[c.dataset] = full(mean_sketch), full(edge_fraction)
         m.copies[c.dataset] = {"y": full(0.36), "luma of x (oracle)": full(1.0)}
+        m.pca_yhat[c.dataset] = {k: {"own": noisy(shortcut[0], 1), "other": noisy(shortcut[1], 2),
+                                     "mse": noisy(shortcut[2], 3) * 0.1 + 0.9 * shortcut[2]}
+                                 for k in (sc.SHORTCUT_COMPONENTS, 4 * 64)}
         if c.model == "selfvae":
             m.init_re_y[k] = per_seed(init_re_y, s)
             m.yhat[k] = {"own": full(per_seed(own, s)), "other": full(per_seed(other, s)),
@@ -141,6 +146,31 @@ def test_the_sketch_from_u_is_not_tested_when_its_control_passes_or_nothing_was_
     assert blank.verdict == NOT_TESTED and "almost no edges" in blank.reason
     two = claims(seeds=2)[SKETCH]
     assert two.verdict == NOT_TESTED and "2 seed(s)" in two.reason
+
+
+
+def test_the_sketch_from_u_is_not_tested_when_a_crude_pca_clears_the_same_test():
+    """A referee measured a 16-component PCA of the CIFAR-10 training sketches at IoU 0.067 with the own
+    sketch against 0.014 with another's, error 0.0127 below the mean sketch's 0.018: it clears the test,
+    which then cannot tell 'tremendous accuracy' from a crude reconstruction. RS2's sketch-branch check
+    reads the untrained model only, so RS2 is still decided."""
+    runs = fake_runs(equal_vae=0.02)
+    crude = fake_measured(runs, shortcut=(0.067, 0.014, 0.0127))
+    c = claims(runs, crude)
+    assert c[SKETCH].verdict == NOT_TESTED and "also passes on its control" in c[SKETCH].reason
+    assert "(2) IoU own 0.067 vs another's 0.014, squared error 0.0127; over the 100 images" in c[SKETCH].control.value
+    assert "over 100 images" in c[SKETCH].control.value
+    assert "reference line, a PCA of the training sketches with as many numbers as u (256)" in c[SKETCH].run
+    assert c[RS2].verdict == PASS
+    assert claims(runs, fake_measured(runs))[SKETCH].verdict == PASS   # a shortcut at the mean sketch's error fails
+
+
+def test_pca_reconstruction_is_exact_at_full_rank_and_the_mean_at_rank_zero():
+    g = torch.Generator().manual_seed(0)
+    train, y = torch.rand(50, 1, 4, 4, generator=g), torch.rand(6, 1, 4, 4, generator=g)
+    assert torch.allclose(sc.pca_reconstruction(train, y, 16), y, atol=1e-6)
+    one = sc.pca_reconstruction(train, y, 1)
+    assert one.shape == y.shape and (one - y).pow(2).mean() < (train.mean(0) - y).pow(2).mean()
 
 
 def test_rs2_is_decided_only_against_a_vae_at_equal_values_once_the_sketch_branch_learned():
@@ -322,6 +352,18 @@ def test_coverage_names_every_figure_and_table_in_the_new_vocabulary():
     for item in ("Fig. 10", "Table 2"):
         assert rows[item].status == "out of scope" and "core-minutes" in rows[item].note
     assert not any(r.status == "reproduced (quick)" for r in rows.values())
+
+
+
+def test_coverage_says_what_the_regenerated_sketches_show():
+    runs = fake_runs()
+    unmeasured = {r.item: r for r in report.coverage(se.make_plan("quick"), runs)}
+    traced = {r.item: r for r in report.coverage(se.make_plan("quick"), runs, fake_measured(runs))}
+    blank = {r.item: r for r in report.coverage(se.make_plan("quick"), runs, fake_measured(runs, yhat_mse=0.04))}
+    assert "nearly blank" in unmeasured["Fig. 12"].note and "nearly blank" in blank["Fig. 12"].note
+    assert "traces the true sketch" in traced["Fig. 12"].note and "nearly blank" not in traced["Fig. 12"].note
+    assert "morphs from A's to B's" in traced["Fig. 13"].note
+    assert report.sketch_branch_learned(None, runs) is None
 
 
 def test_a_full_profile_run_keeps_its_celeba_rows_implemented_until_reviewed():
