@@ -688,6 +688,9 @@ SKETCH_LEARNS_STEPS = 1600
 #: (a referee's count)
 RS2_EXTENDED_GAP = "−0.0011 [−0.0038, +0.0016]"
 RS2_SEEDS_NEEDED = 7
+#: [R] the selfVAE's parameters over the equal-values VAE's in the extended run (301,295 / 181,614): a VAE
+#: matched in parameters too would need about this many times the VAE's per-step work
+MATCHED_PARAMETERS_RATIO = 301_295 / 181_614
 _BASIS = ("per-step seconds of benchmarks/README.md (Sketch selfVAE; 2-vCPU AMD EPYC, 2026-12-01): selfVAE 0.59 s, "
           "VAE 0.23 s per batch of 64 in the notebook's two single-thread processes, IW 412 / 729 images·samples/s; "
           "the equal-values VAE 0.27–0.45 s per step (SELFVAE_STEP_SECONDS etc. in sketch_claims)")
@@ -719,6 +722,7 @@ def budget() -> list[Budget]:
     low, high = (_core_minutes(s, VAE_IW_RATE, SKETCH_LEARNS_STEPS) for s in EQUAL_VALUES_STEP_SECONDS)
     equal = (low + high) / 2
     more = (RS2_SEEDS_NEEDED - n) / n * (sketch + equal)
+    matched = _core_minutes(VAE_STEP_SECONDS * MATCHED_PARAMETERS_RATIO, VAE_IW_RATE, SKETCH_LEARNS_STEPS)
     full = se.FULL.base
     full_cifar_share = transmitted_fraction("rs2", (3, se.IMAGE_SIZES["cifar10"], se.IMAGE_SIZES["cifar10"]),
                                             (full.latent_channels, 8, 8))
@@ -747,7 +751,10 @@ def budget() -> list[Budget]:
                f"sketch branch has not learned it decides nothing. The stored extended run ({SKETCH_LEARNS_STEPS} "
                f"steps, {n} seeds) straddles: RS2 − VAE {RS2_EXTENDED_GAP}; at that mean and spread about "
                f"{RS2_SEEDS_NEEDED} seeds would decide it, {RS2_SEEDS_NEEDED - n} more of each model: "
-               f"{more:.0f} core-min. (In the full profile, latents "
+               f"{more:.0f} core-min. That VAE matches u and z in values, not in parameters (0.18 M against the "
+               f"selfVAE's 0.30 M); one matched in both (width ~44, parameters growing as the width squared) would "
+               f"cost about {matched:.0f} core-min for {n} seeds at {SKETCH_LEARNS_STEPS} steps, its step taken as "
+               f"the VAE's scaled by the parameters (not measured). (In the full profile, latents "
                f"{full.latent_channels} × 8 × 8 on 32 × 32 images, u and z are {full_cifar_share:.1%} of x's values, "
                "not the paper's 16 %.)", sketch + equal, "extended", _BASIS),
         Budget(f"{cifar}: the sketch selfVAE's bpd is above the VAE's",
