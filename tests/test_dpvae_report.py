@@ -246,6 +246,11 @@ def test_coverage_follows_the_plan_it_describes():
     assert "3 seeds, 6,000 iterations" in extended["Table 1"].note
     moons_only = {c.item: c for c in report.coverage(pl.make_plan("quick", datasets=["moons"]))}
     assert moons_only["Table 1"].status == "implemented, not run"
+    for profile in ("full", "quick", "extended"):
+        for smoke in (False, True):
+            rows = report.coverage(pl.make_plan(profile, smoke=smoke))
+            assert {r.status for r in rows} <= set(COVERAGE_STATUSES), (profile, smoke)
+    assert {c.item: c for c in report.coverage(pl.make_plan("full"))}["Fig. 1"].status == "implemented, not run"
 
 
 def test_the_controls_evaluate_the_models_again_with_fresh_draws():
