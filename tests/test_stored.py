@@ -96,3 +96,18 @@ def test_a_rerun_on_the_same_training_code_keeps_when_its_models_trained(tmp_pat
     monkeypatch.setattr(stored, "training_code_hash", lambda notebook: "0123456789abcdef")   # new code: trained anew
     stored.write_provenance(folder, "01_soft_introvae_2d", "extended", 50, project_root())
     assert "trained" not in json.loads((folder / "run.json").read_text())
+
+
+def test_every_committed_notebook_shows_its_stored_runs_current_label():
+    """A stored run re-made after its quick notebook ran changes the label the notebook printed (commit, wall
+    time): the committed notebook must be re-run after it, or nbval fails in CI an hour later."""
+    import json
+
+    from companion.paths import project_root
+    from companion.stored import stored_run
+
+    for path in sorted((project_root() / "notebooks").glob("0*.ipynb")):
+        for profile in ("extended", "full"):
+            run = stored_run(path.stem, profile)
+            if run is not None:
+                assert json.dumps(run.label(), ensure_ascii=False)[1:-1] in path.read_text(), (path.name, profile)
