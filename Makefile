@@ -4,7 +4,8 @@
 #   make test      lint, unit tests (with every notebook's full-profile smoke), then every
 #                  notebook re-executed under nbval
 #   make smoke-cuda  the full-profile smoke on a GPU (DEVELOPERS.md)
-#   make gpu       a GPU slot on the full profiles, piece by piece (make gpu-plan: what fits; BUDGET=minutes)
+#   make gpu       a GPU slot: the batched-ensemble timings, then the full profiles piece by piece
+#                  (make gpu-plan: what fits; BUDGET=minutes, 10 by default)
 #   make report    the static HTML reproduction report under site/ (open site/index.html)
 # Data: $COMPANION_DATA, else data/ at the project root (downloaded there when online).
 PYTHON ?= python3
@@ -47,8 +48,12 @@ smoke: venv
 smoke-cuda: venv
 	$(BIN)/python benchmarks/full_smoke.py --device cuda
 
+# First the batched-ensemble speed-ups on the GPU (about a minute; stored in benchmarks/results/),
+# then the pieces in what is left of a 15-minute slot.
 gpu: venv
-	$(BIN)/companion gpu --budget $(or $(BUDGET),12)
+	-timeout 150 $(BIN)/python benchmarks/bench_ensembles.py --device cuda --members 3 9 --rounds 2
+	-timeout 150 $(BIN)/python benchmarks/bench_batched_sweep.py --device cuda --members 6 18 --rounds 2
+	$(BIN)/companion gpu --budget $(or $(BUDGET),10)
 
 gpu-plan: venv
 	$(BIN)/companion gpu --plan --budget $(or $(BUDGET),12)

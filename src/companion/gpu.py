@@ -256,10 +256,11 @@ def selected(only) -> tuple:
     return tuple(p for p in PIECES if not only or any(p.notebook.startswith(n) for n in only))
 
 
-def _run_piece(piece: Piece, output: Path, device: str, smoke: bool, timeout: float) -> tuple[str, float, str]:
+def _run_piece(piece: Piece, output: Path, device: str, smoke: bool, timeout: float,
+               batched: bool = True) -> tuple[str, float, str]:
     """Run one piece in a child process (so the budget can stop it); (status, seconds, error)."""
     job = {"notebook": piece.notebook, "parameters": {**piece.parameters, "device": device, "jobs": 1},
-           "output": str(output), "smoke": smoke}
+           "output": str(output), "smoke": smoke, "batched": batched}
     start = time.perf_counter()
     proc = subprocess.Popen(_piece_command(job), start_new_session=True)
     try:
@@ -288,6 +289,8 @@ def _piece_main(job: dict) -> int:
     if job["smoke"]:
         params["smoke"] = True
     with runner.pinned_cpu_kernels(), runner.smoke_data(job["smoke"]):
+        if job.get("batched") and name in BATCHED_SWEEPS:
+            _train_batched(name, job, params)
         res = runner.execute(name, source, output / "runs" / "full" / f"{name}.ipynb", figures, "full", None,
                              False, root, params)
     provenance = figures / PROVENANCE
@@ -297,8 +300,25 @@ def _piece_main(job: dict) -> int:
     return 0 if res.status == "ok" else 1
 
 
+#: [A] notebooks whose full-profile sweep can train as batched ensembles before the notebook runs
+#: (`companion.batched_sweeps`: each member stored under its own config's key, so the notebook loads
+#: them); on a GPU the members' small steps share kernels. Off with `--sequential`.
+BATCHED_SWEEPS = ("02_sigma_vae_mnist",)
+
+
+def _train_batched(name: str, job: dict, params: dict) -> None:
+    """02's batchable stage-1 runs of the piece's plan trained batched into the cache (`COMPANION_CACHE`)."""
+    from .batched_sweeps import train_batched
+
+    piece = Piece(name, {k: v for k, v in job["parameters"].items() if k not in ("device", "jobs")}, "")
+    start = time.perf_counter()
+    runs = train_batched(piece.plan(job["smoke"]).stage_one_runs, params["device"], progress=False)
+    print(f"[gpu] {name}: {len(runs)} runs trained batched or found in the cache in "
+          f"{time.perf_counter() - start:.0f} s", flush=True)
+
+
 def run(budget_minutes: float = DEFAULT_BUDGET_MINUTES, device: str = "cuda", output: Path | None = None,
-        only=None, smoke: bool = False, check_all: bool = False, echo=print) -> dict:
+        only=None, smoke: bool = False, check_all: bool = False, echo=print, batched: bool = True) -> dict:
     """The slot, timed: optionally every notebook's whole full smoke first (`check_all`), then each
     piece that fits what is left, each preceded by itself at smoke sizes (the same datasets and
     seeds; a failing check skips the piece). Returns the timings record, also written to
@@ -337,14 +357,15 @@ def run(budget_minutes: float = DEFAULT_BUDGET_MINUTES, device: str = "cuda", ou
             echo(f"[gpu] skip {e.piece.label()}: ≈ {e.need / 60:.1f} min, {left() / 60:.1f} left")
             continue
         if not smoke:
-            status, seconds, error = _run_piece(e.piece, output, device, True, left())
+            status, seconds, error = _run_piece(e.piece, output, device, True, left(), batched)
             if status != "ok":
                 echo(f"[gpu] {e.piece.label()} at smoke sizes: {status} {error}; the piece is skipped")
                 _record(timings, timings_path, e, "check " + status, hardware, seconds, True, error)
                 continue
         echo(f"[gpu] {e.piece.label()}: {e.runs} new runs, ≈ {e.seconds / 60:.1f} min ({e.basis})")
-        status, seconds, error = _run_piece(e.piece, output, device, smoke, left())
-        _record(timings, timings_path, e, status, hardware, seconds, smoke, error)
+        status, seconds, error = _run_piece(e.piece, output, device, smoke, left(), batched)
+        _record(timings, timings_path, e, status, hardware, seconds, smoke, error,
+                batched and e.piece.notebook in BATCHED_SWEEPS)
         echo(f"[gpu] {status}: {e.piece.label()} in {seconds / 60:.1f} min (estimated {e.seconds / 60:.1f})")
         if status == "ok":
             trained.update(piece.configs(smoke))
@@ -352,11 +373,11 @@ def run(budget_minutes: float = DEFAULT_BUDGET_MINUTES, device: str = "cuda", ou
 
 
 def _record(timings: dict, path: Path, e: Estimate, status: str, hardware: str, seconds: float, smoke: bool,
-            error: str) -> None:
+            error: str, batched: bool = False) -> None:
     timings["pieces"].append({"notebook": e.piece.notebook, "parameters": e.piece.parameters, "status": status,
                               "hardware": hardware, "date": time.strftime("%Y-%m-%d"), "steps": e.steps,
                               "runs": e.runs, "seconds": round(seconds, 1), "estimated": round(e.seconds, 1),
-                              "smoke": smoke, "error": error})
+                              "smoke": smoke, "error": error, "batched": batched})
     _write(path, timings)
 
 
@@ -389,6 +410,8 @@ def add_arguments(ap) -> None:
     ap.add_argument("--only", nargs="+", metavar="NN", help="only these notebooks' pieces (e.g. 02 06)")
     ap.add_argument("--smoke", action="store_true", help="the pieces at smoke sizes (checks the script; "
                                                          "numbers meaningless)")
+    ap.add_argument("--sequential", action="store_true",
+                    help="train 02's σ² sweep run by run instead of as batched ensembles (to time the two)")
     ap.add_argument("--check-all", action="store_true",
                     help="first every selected notebook's whole full profile at smoke sizes (≈ 14 min on two CPU "
                          "cores; each piece is checked at smoke sizes before it runs anyway)")
@@ -405,7 +428,8 @@ def command(args) -> int:
             print(plan_table(estimate(selected(args.only), timings, hardware, args.budget * 60, args.smoke),
                              args.budget * 60))
             return 0
-        timings = run(args.budget, args.device, args.output, args.only, args.smoke, args.check_all)
+        timings = run(args.budget, args.device, args.output, args.only, args.smoke, args.check_all,
+                      batched=not args.sequential)
     except ValueError as err:
         print(f"companion gpu: {err}", file=sys.stderr)
         return 2
