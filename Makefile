@@ -48,11 +48,13 @@ smoke: venv
 smoke-cuda: venv
 	$(BIN)/python benchmarks/full_smoke.py --device cuda
 
-# First the batched-ensemble speed-ups on the GPU (about a minute; stored in benchmarks/results/),
+# First the batched-ensemble speed-ups on the GPU (about two minutes; stored in benchmarks/results/),
 # then the pieces in what is left of a 15-minute slot.
 gpu: venv
 	-timeout 150 $(BIN)/python benchmarks/bench_ensembles.py --device cuda --members 3 9 --rounds 2
 	-timeout 150 $(BIN)/python benchmarks/bench_batched_sweep.py --device cuda --members 6 18 --rounds 2
+	-timeout 150 $(BIN)/python benchmarks/bench_batched_sweep.py --sweep 01 --device cuda --members 4 12 --rounds 2
+	-timeout 150 $(BIN)/python benchmarks/bench_batched_sweep.py --sweep 03 --device cuda --members 3 6 --rounds 2
 	$(BIN)/companion gpu --budget $(or $(BUDGET),10)
 
 gpu-plan: venv

@@ -308,8 +308,9 @@ else:
 # The first iterations of IntroVAE and Soft-IntroVAE are the plain-VAE warm-up [C].
 
 # %%
-fig = report.training_curves(table2_runs, "8gaussians", plan.table2[0].seed)
-save_figure(fig, out, "training_curves_8gaussians")
+curves = plan.table2[0]  # the plan's first density and seed (8 Gaussians, seed 0, unless left out)
+fig = report.training_curves(table2_runs, curves.dataset, curves.seed)
+save_figure(fig, out, f"training_curves_{curves.dataset}")
 plt.show()
 
 # %% [markdown]

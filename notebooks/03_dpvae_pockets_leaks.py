@@ -177,10 +177,13 @@ print(run_times_line(timing, jobs))
 # of the q(z) draws. Samples beyond a panel's axes are drawn hollow on its edge, and the panel counts them.
 
 # %%
-if "moons" in plan.datasets():
+# Each figure needs its regularisers in the plan (a GPU piece may train the VAE pair alone).
+fig3_regularizers = [r for r in report.FIG3_REGULARIZERS if r in plan.regularizers("moons")]
+if "beta_h" in plan.regularizers("moons"):
     fig = report.pockets_figure(runs, ["beta_h"])
     save_figure(fig, out, "fig1_beta_vae_moons")
-    fig = report.pockets_figure(runs, [r for r in report.FIG3_REGULARIZERS if r in plan.regularizers("moons")])
+if fig3_regularizers:
+    fig = report.pockets_figure(runs, fig3_regularizers)
     save_figure(fig, out, "fig3_regularisers_moons")
 
 # %% [markdown]

@@ -37,8 +37,9 @@ def pytest_configure(config):
                    "(keys of conftest.OFFLINE or paths under the data root)")
 
 
-#: test files whose tests take a minute or more each (every notebook's full profile at smoke sizes)
-LONG_FIRST = ("test_full_smoke.py",)
+#: test files whose tests take a minute or more each (every notebook's full profile, and its first GPU
+#: piece, at smoke sizes)
+LONG_FIRST = ("test_full_smoke.py", "test_gpu_pieces.py")
 
 
 def pytest_collection_modifyitems(config, items):

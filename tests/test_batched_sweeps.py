@@ -1,6 +1,7 @@
-"""notebook 02's sweep trained as batched ensembles (companion.batched_sweeps) is the sweep trained
-run by run: every member follows `mnist_sweep.train_one` of its config, and is stored under the key
-`run_one` reads, with the metrics `run_one` would have stored.
+"""Sweeps trained as batched ensembles (companion.batched_sweeps) are the sweeps trained run by run:
+every member of notebook 02's σ² sweep follows `mnist_sweep.train_one` of its config, every member of
+notebook 01's 2-D runs `toy2d.train_one` of its config, and each is stored under the key `run_one`
+reads, with the metrics `run_one` would have stored.
 
 In float64 (the default dtype switched for the test, images served in float64), where a batched and
 a lone matrix product agree to rounding."""
@@ -10,9 +11,12 @@ import dataclasses
 import pytest
 import torch
 
-from companion import batched_sweeps as bs
+from companion import batched_sweeps
+from companion.batched_sweeps import sigma_vae as bs
+from companion.batched_sweeps import toy2d as bt
 from companion.cache import ResultCache
 from companion.papers.sigma_vae import mnist_sweep as sweep
+from companion.papers.soft_introvae import toy2d
 
 #: [A] float64 agreement after 100 Adam steps: compounded rounding (1e-16 per operation); a wrong
 #: gradient, a shared optimizer state, a swapped batch or the wrong noise moves weights by >= 1e-4
@@ -96,7 +100,6 @@ def test_each_member_is_stored_under_its_own_key_with_run_ones_metrics(tmp_path,
         assert batched_cache.path(c).name == lone_cache.path(c).name     # the key run_one uses
         loaded = sweep.run_one(c, "cpu", batched_cache, progress=False)
         assert loaded.from_cache and _gap(loaded.model, runs[c].model) == 0.0
-        assert loaded.metrics["batched_members"] == 4
         recomputed, _ = sweep.evaluate_one(loaded.model, c, features.fn, features.label)
         assert {k: loaded.metrics[k] for k in recomputed} == recomputed
         lone = sweep.run_one(c, "cpu", lone_cache, progress=False)
@@ -125,3 +128,99 @@ def test_groups_split_on_everything_but_seed_and_sigma2_and_refuse_bad_input():
         bs.train_group([a, c], "cpu", progress=False)
     with pytest.raises(ValueError, match="empty"):
         bs.train_group([], "cpu")
+
+
+# ------------------------------------------------------------------------------ notebook 01's 2-D runs
+
+def _toy(method, dataset, seed, **changes):
+    base = toy2d.Config(hidden=64, n_iter=100, num_vae=30, milestones=(60, 80), batch_size=64, eval_samples=500,
+                        gnelbo_grid=64, plot_grid=64, gnelbo_data=512, plot_samples=64)
+    return toy2d.table5_config(dataset, method, base, seed=seed, **changes)
+
+
+@pytest.fixture
+def float64_default():
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
+
+
+@pytest.mark.parametrize("method", ["vae", "introvae", "sintrovae"])
+def test_a_batched_2d_member_is_its_lone_run_through_warm_up_and_milestones(float64_default, method):
+    """Members on different densities (with their Table 5 betas and margins) and seeds; 100 steps, the
+    VAE warm-up ending at 30 and the learning rate dropping at 60 and 80."""
+    configs = [_toy(method, "8gaussians", 0), _toy(method, "rings", 1), _toy(method, "spiral", 2)]
+    models, histories = bt.train_group(configs, "cpu", progress=False)
+    for c, model, history in zip(configs, models, histories):
+        alone, lone_history = toy2d.train_one(c, "cpu", progress=False)
+        assert _gap(model, alone) < TOLERANCE
+        assert list(history.columns) == list(lone_history.columns)
+        # float32 logging as above; the warm-up's and the method's columns empty in the same rows
+        close = (history - lone_history).abs() <= 1e-6 * lone_history.abs() + 1e-12
+        assert history.isna().equals(lone_history.isna()) and (close | history.isna()).all().all()
+        assert _gap(alone, toy2d.build_model(c), parameters_only=True) > 1e-3
+
+
+def test_a_2d_member_checked_against_another_seeds_lone_run_is_caught(float64_default):
+    (model,), _ = bt.train_group([_toy("sintrovae", "rings", 0)], "cpu", progress=False)
+    other, _ = toy2d.train_one(_toy("sintrovae", "rings", 1), "cpu", progress=False)
+    assert _gap(model, other, parameters_only=True) > 1e-3
+
+
+def test_2d_groups_share_method_networks_and_schedule_and_members_are_stored_on_their_own(tmp_path):
+    a, b = _toy("sintrovae", "rings", 0), _toy("sintrovae", "8gaussians", 1)
+    c, d = _toy("introvae", "rings", 0), _toy("sintrovae", "rings", 0, n_iter=50)
+    assert bt.groups([a, b, c, d, a]) == [[a, b], [c], [d]]
+    small = [dataclasses.replace(x, n_iter=40, num_vae=10, milestones=(20, 30)) for x in (a, b)]
+    cache = ResultCache(tmp_path)
+    runs = batched_sweeps.train_batched(small, "cpu", cache, progress=False)
+    assert set(runs) == set(small)
+    for x in small:
+        loaded = toy2d.run_one(x, "cpu", cache, progress=False)
+        assert loaded.from_cache and _gap(loaded.model, runs[x].model) == 0.0
+        assert {k: loaded.metrics[k] for k in ("kl", "jsd")} == {k: toy2d.evaluate_one(loaded.model, x)[0][k]
+                                                              for k in ("kl", "jsd")}
+
+
+# ------------------------------------------------------------------------------- notebook 03's models
+
+def _dp(regularizer, decoupled, seed, **changes):
+    from companion.papers.dpvae import pockets_leaks as pl
+
+    return dataclasses.replace(pl.Config(regularizer=regularizer, decoupled=decoupled, seed=seed, n_train=500,
+                                         iterations=100, flow_blocks=2, flow_hidden=16), **changes).validate()
+
+
+@pytest.mark.parametrize("regularizer, decoupled", [("vae", False), ("vae", True), ("beta_b", True),
+                                                    ("beta_tc", True)])
+def test_a_batched_dpvae_member_is_its_lone_run(float64_default, monkeypatch, regularizer, decoupled):
+    """Two moons, 100 steps, with and without the decoupled prior (β-VAE-B's capacity grows with the
+    step; β-TCVAE's estimator reads the dataset size)."""
+    from companion.batched_sweeps import dpvae as bd
+    from companion.papers.dpvae import pockets_leaks as pl
+
+    data = pl.data
+    monkeypatch.setattr(pl, "data", lambda config, split: data(config, split).double())
+    configs = [_dp(regularizer, decoupled, s) for s in (0, 2)]
+    models, histories = bd.train_group(configs, "cpu", progress=False)
+    for c, model, history in zip(configs, models, histories):
+        alone, lone_history = pl.train_one(c, "cpu", progress=False)
+        assert _gap(model, alone) < TOLERANCE
+        assert list(history.columns) == list(lone_history.columns)
+        close = (history - lone_history).abs() <= 1e-6 * lone_history.abs() + 1e-12
+        assert close.all().all()
+        assert _gap(alone, pl.build_model(c), parameters_only=True) > 1e-3
+    other, _ = pl.train_one(configs[1], "cpu", progress=False)
+    assert _gap(models[0], other, parameters_only=True) > 1e-3   # the control: another seed's run differs
+
+
+def test_dpvae_groups_are_seeds_of_one_batchable_model():
+    from companion.batched_sweeps import dpvae as bd
+
+    a, b = _dp("vae", False, 0), _dp("vae", False, 1)
+    dp, factor, info = _dp("vae", True, 0), _dp("factor", False, 0), _dp("info", False, 0)
+    celeba = _dp("vae", False, 0, dataset="celeba", zdim=32)
+    state = torch.get_rng_state()
+    assert bd.groups([a, b, dp, factor, info, celeba]) == [[a, b], [dp]]
+    assert torch.equal(torch.get_rng_state(), state)   # deciding built models without drawing from torch

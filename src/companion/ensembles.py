@@ -53,8 +53,15 @@ class Ensemble:
         """Every member's forward on its slice of `args` (each argument's leading axis is the member
         axis; `in_dims` as in `vmap`: None for an argument all members share). Returns the outputs
         stacked on a leading member axis."""
+        return self.apply(self.template, *args, in_dims=in_dims)
+
+    def apply(self, module: nn.Module, *args, in_dims=0):
+        """`module`'s forward for every member, with the member's parameters: `module` is any module
+        whose parameters and buffers carry the template's names — another wrapper of the same network,
+        e.g. one phase of a training step — so several functions can share one set of stacked
+        parameters. Arguments and outputs as in `__call__`."""
         def one(params, buffers, *a):
-            return functional_call(self.template, (params, buffers), a, strict=True)
+            return functional_call(module, (params, buffers), a, strict=True)
 
         dims = (0, 0) + (in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args))
         return vmap(one, in_dims=dims)(self.params, self.buffers, *args)
@@ -65,8 +72,12 @@ class Ensemble:
         if not 0 <= k < self.size:
             raise IndexError(f"member {k} of an ensemble of {self.size}")
         out = copy.deepcopy(self.template)
+        saved = set(out.state_dict())
         out.load_state_dict({**{n: p[k].detach().clone() for n, p in self.params.items()},
-                             **{n: b[k].clone() for n, b in self.buffers.items()}})
+                             **{n: b[k].clone() for n, b in self.buffers.items() if n in saved}})
+        for n, b in self.buffers.items():  # non-persistent buffers (masks): not in a state_dict
+            if n not in saved:
+                out.get_buffer(n).copy_(b[k])
         return out
 
 

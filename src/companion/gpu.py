@@ -300,20 +300,20 @@ def _piece_main(job: dict) -> int:
     return 0 if res.status == "ok" else 1
 
 
-#: [A] notebooks whose full-profile sweep can train as batched ensembles before the notebook runs
+#: [A] notebooks whose full-profile sweeps train as batched ensembles before the notebook runs
 #: (`companion.batched_sweeps`: each member stored under its own config's key, so the notebook loads
 #: them); on a GPU the members' small steps share kernels. Off with `--sequential`.
-BATCHED_SWEEPS = ("02_sigma_vae_mnist",)
+BATCHED_SWEEPS = ("01_soft_introvae_2d", "02_sigma_vae_mnist", "03_dpvae_pockets_leaks")
 
 
 def _train_batched(name: str, job: dict, params: dict) -> None:
-    """02's batchable stage-1 runs of the piece's plan trained batched into the cache (`COMPANION_CACHE`)."""
+    """The piece's batchable runs trained as batched ensembles into the cache (`COMPANION_CACHE`)."""
     from .batched_sweeps import train_batched
 
     piece = Piece(name, {k: v for k, v in job["parameters"].items() if k not in ("device", "jobs")}, "")
     start = time.perf_counter()
-    runs = train_batched(piece.plan(job["smoke"]).stage_one_runs, params["device"], progress=False)
-    print(f"[gpu] {name}: {len(runs)} runs trained batched or found in the cache in "
+    runs = train_batched(piece.configs(job["smoke"]), params["device"], progress=False)
+    print(f"[gpu] {name}: {len(runs)} runs trained as batched ensembles (or found in the cache) in "
           f"{time.perf_counter() - start:.0f} s", flush=True)
 
 
@@ -411,7 +411,7 @@ def add_arguments(ap) -> None:
     ap.add_argument("--smoke", action="store_true", help="the pieces at smoke sizes (checks the script; "
                                                          "numbers meaningless)")
     ap.add_argument("--sequential", action="store_true",
-                    help="train 02's σ² sweep run by run instead of as batched ensembles (to time the two)")
+                    help="train 01, 02 and 03 run by run instead of as batched ensembles (to time the two)")
     ap.add_argument("--check-all", action="store_true",
                     help="first every selected notebook's whole full profile at smoke sizes (≈ 14 min on two CPU "
                          "cores; each piece is checked at smoke sizes before it runs anyway)")
