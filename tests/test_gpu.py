@@ -53,14 +53,18 @@ def test_measured_timings_replace_the_estimate_on_their_hardware_only():
     piece = gpu.PIECES[0]
     steps = sum(gpu.training_steps(c) for c in piece.configs())
     row = {"notebook": piece.notebook, "hardware": "NVIDIA H100", "status": "ok", "steps": 1000,
-           "seconds": gpu.PIECE_START_SECONDS + 2.0,
-           "smoke": False}
+           "seconds": gpu.PIECE_START_SECONDS + 2.0, "smoke": False, "batched": True}
     timings = {"pieces": [row, {**row, "seconds": 999.0, "smoke": True}, {**row, "status": "failed"}]}
     (on_h100,) = gpu.estimate([piece], timings, "NVIDIA H100", 1e9)
     assert on_h100.seconds == pytest.approx(gpu.PIECE_START_SECONDS + steps * 0.002)
     assert on_h100.basis.startswith("measured on NVIDIA H100: 2.00 ms/step")
     (elsewhere,) = gpu.estimate([piece], timings, "NVIDIA H200", 1e9)
     assert elsewhere.basis.startswith("estimate")
+    # a batched piece's per-step cost is not a sequential one's, and the other way round
+    assert piece.notebook in gpu.BATCHED_SWEEPS
+    (sequential,) = gpu.estimate([piece], timings, "NVIDIA H100", 1e9, batched=False)
+    (batched,) = gpu.estimate([piece], {"pieces": [{**row, "batched": True, "seconds": 99.0}]}, "NVIDIA H100", 1e9)
+    assert sequential.basis.startswith("estimate") and batched.basis.startswith("measured")
 
 
 def test_arguments_are_checked_before_any_work(tmp_path):
@@ -108,6 +112,7 @@ def test_a_cpu_run_at_smoke_sizes_stores_its_piece_with_run_json(tmp_path, monke
     folder = tmp_path / "figures" / "full" / "02_sigma_vae_mnist"
     run = json.loads((folder / "run.json").read_text())
     assert run["profile"] == "full" and run["smoke"] is True and "no GPU" in run["hardware"]
+    assert run["batched_runs"] == 36   # run.json says how its models were trained
     assert (folder / "claims.csv").exists()
     assert json.loads((tmp_path / gpu.TIMINGS).read_text()) == timings
 

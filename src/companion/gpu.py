@@ -157,11 +157,14 @@ def read_timings(path: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {"pieces": []}
 
 
-def measured_step_seconds(timings: dict, notebook: str, hardware: str) -> float | None:
-    """Seconds per training step of `notebook`'s finished pieces on `hardware`, evaluation included
-    (each piece's wall time less its fixed start, over its steps), None when none finished there."""
+def measured_step_seconds(timings: dict, notebook: str, hardware: str, batched: bool = False) -> float | None:
+    """Seconds per training step of `notebook`'s finished pieces on `hardware` trained the same way
+    (`batched` or not: batched ensembles change the cost of a step), evaluation included (each piece's
+    wall time less its fixed start, over its steps), None when none finished there."""
+    batched = batched and notebook in BATCHED_SWEEPS
     rows = [p for p in timings.get("pieces", []) if p["notebook"] == notebook and p["hardware"] == hardware
-            and p["status"] == "ok" and p.get("steps", 0) > 0 and not p.get("smoke")]
+            and p["status"] == "ok" and p.get("steps", 0) > 0 and not p.get("smoke")
+            and bool(p.get("batched")) == batched]
     if not rows:
         return None
     return max(sum(p["seconds"] - PIECE_START_SECONDS for p in rows), 0.0) / sum(p["steps"] for p in rows)
@@ -178,13 +181,14 @@ class Estimate:
     fits: bool = False
 
 
-def estimate_one(piece: Piece, trained: set, timings: dict, hardware: str, smoke: bool = False) -> Estimate:
+def estimate_one(piece: Piece, trained: set, timings: dict, hardware: str, smoke: bool = False,
+                 batched: bool = True) -> Estimate:
     """`piece`'s runs that are not in `trained` (the configs earlier pieces trained), their steps and
     the piece's estimated seconds: measured per-step costs on `hardware` when there are any, else
     STEP_SECONDS_ESTIMATE."""
     new = [c for c in piece.configs(smoke) if c not in trained]
     steps = sum(training_steps(c) for c in new)
-    measured = measured_step_seconds(timings, piece.notebook, hardware)
+    measured = measured_step_seconds(timings, piece.notebook, hardware, batched)
     if measured is not None:
         seconds = PIECE_START_SECONDS + steps * measured
         basis = f"measured on {hardware}: {measured * 1e3:.2f} ms/step"
@@ -194,13 +198,14 @@ def estimate_one(piece: Piece, trained: set, timings: dict, hardware: str, smoke
     return Estimate(piece, len(new), steps, seconds, basis, seconds + (0 if smoke else PIECE_CHECK_SECONDS))
 
 
-def estimate(pieces, timings: dict, hardware: str, budget_seconds: float, smoke: bool = False) -> list[Estimate]:
+def estimate(pieces, timings: dict, hardware: str, budget_seconds: float, smoke: bool = False,
+             batched: bool = True) -> list[Estimate]:
     """The plan: each piece estimated after the pieces before it that fit; `fits` marks the pieces a
     slot of `budget_seconds` would run, taken in order, skipping any that would not fit."""
     trained: set = set()
     out, left = [], budget_seconds
     for piece in pieces:
-        e = estimate_one(piece, trained, timings, hardware, smoke)
+        e = estimate_one(piece, trained, timings, hardware, smoke, batched)
         if e.need <= left:
             e.fits, left = True, left - e.need
             trained.update(piece.configs(smoke))
@@ -288,14 +293,21 @@ def _piece_main(job: dict) -> int:
     params = dict(job["parameters"])
     if job["smoke"]:
         params["smoke"] = True
+    batched = 0
     with runner.pinned_cpu_kernels(), runner.smoke_data(job["smoke"]):
         if job.get("batched") and name in BATCHED_SWEEPS:
-            _train_batched(name, job, params)
+            batched = _train_batched(name, job, params)
         res = runner.execute(name, source, output / "runs" / "full" / f"{name}.ipynb", figures, "full", None,
                              False, root, params)
     provenance = figures / PROVENANCE
-    if job["smoke"] and provenance.exists():  # a smoke's tables say so: their numbers mean nothing
-        provenance.write_text(json.dumps({**json.loads(provenance.read_text()), "smoke": True}, indent=1) + "\n")
+    if provenance.exists():
+        # a smoke's tables say so (their numbers mean nothing); so does a run whose models were trained as
+        # batched ensembles (its command, rerun, trains them one by one: the same computation, float32
+        # rounding apart)
+        extra = {"smoke": True} if job["smoke"] else {}
+        if batched:
+            extra["batched_runs"] = batched
+        provenance.write_text(json.dumps({**json.loads(provenance.read_text()), **extra}, indent=1) + "\n")
     print(f"[{res.status}] {name} in {res.seconds:.0f} s{': ' + res.error if res.error else ''}", flush=True)
     return 0 if res.status == "ok" else 1
 
@@ -306,8 +318,9 @@ def _piece_main(job: dict) -> int:
 BATCHED_SWEEPS = ("01_soft_introvae_2d", "02_sigma_vae_mnist", "03_dpvae_pockets_leaks")
 
 
-def _train_batched(name: str, job: dict, params: dict) -> None:
-    """The piece's batchable runs trained as batched ensembles into the cache (`COMPANION_CACHE`)."""
+def _train_batched(name: str, job: dict, params: dict) -> int:
+    """The piece's batchable runs trained as batched ensembles into the cache (`COMPANION_CACHE`);
+    returns how many are there (trained now or found)."""
     from .batched_sweeps import train_batched
 
     piece = Piece(name, {k: v for k, v in job["parameters"].items() if k not in ("device", "jobs")}, "")
@@ -315,6 +328,7 @@ def _train_batched(name: str, job: dict, params: dict) -> None:
     runs = train_batched(piece.configs(job["smoke"]), params["device"], progress=False)
     print(f"[gpu] {name}: {len(runs)} runs trained as batched ensembles (or found in the cache) in "
           f"{time.perf_counter() - start:.0f} s", flush=True)
+    return len(runs)
 
 
 def run(budget_minutes: float = DEFAULT_BUDGET_MINUTES, device: str = "cuda", output: Path | None = None,
@@ -352,7 +366,7 @@ def run(budget_minutes: float = DEFAULT_BUDGET_MINUTES, device: str = "cuda", ou
             pieces = tuple(p for p in pieces if p.notebook not in failed)
     trained: set = set()
     for piece in pieces:
-        e = estimate_one(piece, trained, timings, hardware, smoke)
+        e = estimate_one(piece, trained, timings, hardware, smoke, batched)
         if e.need > left():
             echo(f"[gpu] skip {e.piece.label()}: ≈ {e.need / 60:.1f} min, {left() / 60:.1f} left")
             continue
@@ -425,8 +439,8 @@ def command(args) -> int:
                 raise ValueError(f"--budget must be a positive number of minutes, got {args.budget}")
             timings = read_timings(output / TIMINGS)
             hardware = next((p["hardware"] for p in reversed(timings["pieces"]) if p["hardware"] != "cpu"), "none")
-            print(plan_table(estimate(selected(args.only), timings, hardware, args.budget * 60, args.smoke),
-                             args.budget * 60))
+            print(plan_table(estimate(selected(args.only), timings, hardware, args.budget * 60, args.smoke,
+                                      not args.sequential), args.budget * 60))
             return 0
         timings = run(args.budget, args.device, args.output, args.only, args.smoke, args.check_all,
                       batched=not args.sequential)

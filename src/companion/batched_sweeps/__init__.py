@@ -15,9 +15,10 @@ Why that is sound: a member re-executes its lone run's computation — the same 
 `train_one` seeds it), the same noise (a generator per member holding the state torch's global
 generator has at that point of the lone run: `member_noise`), the same losses (the paper modules'
 loss functions, called per member under `vmap`) and the same Adam update element by element.
-tests/test_batched_sweeps.py checks members against `train_one` in float64, weights to 1e-10. In
-float32 the two differ by reduction order only, as two devices would (benchmarks/README.md gives
-the measured gap and speed).
+tests/test_batched_sweeps.py checks members against `train_one` in float64, weights to 1e-10 (on
+CUDA too, where one is lent: `make gpu` runs those tests first). In float32 the two differ by
+reduction order only, as two devices would (benchmarks/README.md gives the measured gap and speed).
+A member's stored `train_seconds` is its share of its group's wall time.
 
 These modules are not part of any paper's training-code hash (`cache.source_hash`): they execute the
 paper's computation in another order, as a device does, and the exactness tests tie them to the
@@ -86,3 +87,18 @@ def train_batched(configs, device="auto", cache=None, progress: bool = True, max
         if mine:
             runs.update(module.train_batched(mine, device, cache, progress, max_members))
     return runs
+
+
+def trainable_groups(groups_: list[list], train_group: Callable, echo=None):
+    """(group, train_group(group)) for each group whose data are on disk: a group whose dataset is
+    missing (`DatasetMissing`, raised while reading it, before any training) is skipped with a line,
+    and left to the notebook, which drops a missing dataset from its plan its own way."""
+    from ..core.data import DatasetMissing
+
+    for group in groups_:
+        try:
+            trained = train_group(group)
+        except DatasetMissing as err:
+            (echo or print)(f"[batched] {len(group)} runs skipped: {err}")
+            continue
+        yield group, trained

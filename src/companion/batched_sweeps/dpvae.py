@@ -22,7 +22,7 @@ from ..ensembles import Ensemble
 from ..papers.dpvae import pockets_leaks as pl
 from ..papers.dpvae.objectives import regularized_loss
 from ..train import EpochBatches, adam, fit, resolve_device, seed_everything
-from . import MAX_MEMBERS, logged_names, member_noise, per_member
+from . import MAX_MEMBERS, logged_names, member_noise, per_member, trainable_groups
 from . import groups as _groups
 
 CONFIG = pl.Config
@@ -124,16 +124,20 @@ def train_batched(configs, device="auto", cache: ResultCache | None = None, prog
                   max_members: int = MAX_MEMBERS) -> dict[pl.Config, pl.Run]:
     """The batchable configs the cache lacks, trained in groups, each member evaluated as
     `pockets_leaks.run_one` does and stored under its own config's key; {config: run} for every
-    batchable config of `configs`."""
+    batchable config of `configs` that is trained or stored (a group whose dataset is missing is
+    skipped)."""
     cache = cache or ResultCache()
     runs = {}
-    for group in groups([c for c in configs if not cache.exists(c)], max_members):
+    def timed(group):
         start = time.perf_counter()
         models, histories = train_group(group, device, progress)
-        seconds = (time.perf_counter() - start) / len(group)
+        return models, histories, (time.perf_counter() - start) / len(group)
+
+    todo = groups([c for c in configs if not cache.exists(c)], max_members)
+    for group, (models, histories, seconds) in trainable_groups(todo, timed):
         for c, model, history in zip(group, models, histories):
             runs[c] = store_member(c, model, history, seconds, cache)
     for c in configs:
-        if batchable(c) and c not in runs:
+        if batchable(c) and c not in runs and cache.exists(c):
             runs[c] = pl.run_one(c, device, cache, progress)
     return runs

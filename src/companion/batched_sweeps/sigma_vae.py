@@ -2,8 +2,8 @@
 
 The stage-1 models of the Gaussian objective — the six fixed σ² of Fig. 1 and the learned σ² (Eq. 9
 or Adam), times seeds, and the comparison's VAE and β-VAE — group by everything but seed and fixed σ²
-(`group_key`). DIP-VAE and WAE (whose prior sample in the MMD draws from the global generator) and
-stage 2 (which continues one stage-1 model) train alone as before.
+(`group_key`). DIP-VAE and WAE (other objectives: WAE's MMD draws its prior sample from the global
+generator) and stage 2 (which continues one stage-1 model) train alone as before.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..ensembles import Ensemble
 from ..papers.sigma_vae import mnist_sweep as sweep
 from ..papers.sigma_vae.method import finish_stage_one
 from ..train import EpochBatches, adam, fit, resolve_device, seed_everything
-from . import MAX_MEMBERS, logged_names, member_noise, per_member
+from . import MAX_MEMBERS, logged_names, member_noise, per_member, trainable_groups
 from . import groups as _groups
 
 CONFIG = sweep.Config
@@ -136,14 +136,15 @@ def store_member(config: sweep.Config, model: sweep.SigmaVAE, history: pd.DataFr
 def train_batched(configs, device="auto", cache: ResultCache | None = None, progress: bool = True,
                   max_members: int = MAX_MEMBERS) -> dict[sweep.Config, sweep.Run]:
     """The batchable configs the cache lacks, trained in groups and stored one entry per member;
-    {config: run} for every batchable config of `configs`."""
+    {config: run} for every batchable config of `configs` that is trained or stored (a group whose
+    dataset is missing is skipped)."""
     cache = cache or ResultCache()
     runs = {}
-    for group in groups([c for c in configs if not cache.exists(c)], max_members):
-        models, histories, seconds = train_group(group, device, progress)
+    todo = groups([c for c in configs if not cache.exists(c)], max_members)
+    for group, (models, histories, seconds) in trainable_groups(todo, lambda g: train_group(g, device, progress)):
         for c, model, history in zip(group, models, histories):
             runs[c] = store_member(c, model, history, seconds / len(group), cache)
     for c in configs:
-        if batchable(c) and c not in runs:
+        if batchable(c) and c not in runs and cache.exists(c):
             runs[c] = sweep.run_one(c, device, cache, progress)
     return runs

@@ -32,7 +32,7 @@ from ..papers.soft_introvae.method import (
     vae_loss,
 )
 from ..train import adam, fit, resolve_device, seed_everything
-from . import MAX_MEMBERS, logged_names, member_noise, per_member
+from . import MAX_MEMBERS, logged_names, member_noise, per_member, trainable_groups
 from . import groups as _groups
 
 CONFIG = toy2d.Config
@@ -238,8 +238,8 @@ def train_batched(configs, device="auto", cache: ResultCache | None = None, prog
     does and stored under its own config's key; {config: run} for every config of `configs`."""
     cache = cache or ResultCache()
     runs = {}
-    for group in groups([c for c in configs if not cache.exists(c)], max_members):
-        models, histories = train_group(group, device, progress)
+    todo = groups([c for c in configs if not cache.exists(c)], max_members)
+    for group, (models, histories) in trainable_groups(todo, lambda g: train_group(g, device, progress)):
         for c, model, history in zip(group, models, histories):
             runs[c] = cached_run(c, cache, toy2d.build_model,
                                  lambda m=model, h=history, c=c: (m, h, *toy2d.evaluate_one(m, c)), toy2d.Run)
