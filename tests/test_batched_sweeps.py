@@ -1,6 +1,6 @@
 """Sweeps trained as batched ensembles (companion.batched_sweeps) are the sweeps trained run by run:
-every member of notebook 01's 2-D runs, 02's σ² sweep and 03's regularised VAEs follows the paper
-module's `train_one` of its own config, and is stored under the key `run_one` reads, with the metrics
+every member of notebook 01's 2-D runs, 02's σ² sweep, 03's regularised VAEs and 05's OOD models
+follows the paper module's `train_one` of its own config, and is stored under the key `run_one` reads, with the metrics
 `run_one` would have stored.
 
 Exactness is checked in float64 (the default dtype switched for the test, data served in float64),
@@ -16,12 +16,13 @@ import torch
 
 from companion import batched_sweeps
 from companion.batched_sweeps import dpvae as bd
+from companion.batched_sweeps import ood as bo
 from companion.batched_sweeps import sigma_vae as bs
 from companion.batched_sweeps import toy2d as bt
 from companion.cache import ResultCache
 from companion.papers.dpvae import pockets_leaks as pl
 from companion.papers.sigma_vae import mnist_sweep as sweep
-from companion.papers.soft_introvae import toy2d
+from companion.papers.soft_introvae import ood, toy2d
 
 #: [A] float64 agreement after 100 Adam steps: compounded rounding (measured ~3e-16); a wrong
 #: gradient, a shared optimizer state, a swapped batch, a wrong β or the wrong noise moves weights by
@@ -94,7 +95,7 @@ def _check_members(module, configs, train_one, device, monkeypatch, also=None):
 
 
 def module_build(module):
-    return {bs: sweep.build_model, bt: toy2d.build_model, bd: pl.build_model}[module]
+    return {bs: sweep.build_model, bt: toy2d.build_model, bd: pl.build_model, bo: ood.build_model}[module]
 
 
 # ----------------------------------------------------------------------------- notebook 02's σ² sweep
@@ -235,8 +236,8 @@ def _dp(regularizer, decoupled, seed, **changes):
     ("beta_tc", True, "moons"), ("vae", True, "mnist")])
 def test_a_batched_dpvae_member_is_its_lone_run(float64_default, monkeypatch, regularizer, decoupled, dataset, device):
     """Two moons over 100 steps with and without the decoupled prior (β-VAE-B's capacity grows with the
-    step; β-TCVAE's estimator reads the dataset size), and MNIST's conv nets with the Bernoulli
-    likelihood over 20."""
+    step; β-TCVAE's estimator reads the dataset size), and MNIST's conv nets with the Bernoulli likelihood
+    over 20."""
     data = pl.data
     monkeypatch.setattr(pl, "data", lambda config, split: data(config, split).double())
     changes = {} if dataset == "moons" else dict(dataset="mnist", likelihood="bernoulli", n_train=200, iterations=20)
@@ -249,7 +250,7 @@ def test_dpvae_groups_are_seeds_of_one_batchable_model_and_members_are_stored_on
     plain, factor, info = _dp("vae", False, 0), _dp("factor", False, 0), _dp("info", False, 0)
     celeba = _dp("vae", False, 0, dataset="celeba", zdim=32)
     state = torch.get_rng_state()
-    assert bd.groups([a, b, plain, factor, info, celeba]) == [[a, b], [plain]]
+    assert bd.groups([a, b, plain, factor, info, celeba]) == [[a, b], [plain]]   # not CelebA's batch-normed nets
     assert torch.equal(torch.get_rng_state(), state)   # deciding built models without drawing from torch
     cache = ResultCache(tmp_path)
     runs = batched_sweeps.train_batched([a, b, factor], "cpu", cache, progress=False)
@@ -260,3 +261,43 @@ def test_dpvae_groups_are_seeds_of_one_batchable_model_and_members_are_stored_on
         assert loaded.from_cache and _gap(loaded.model, runs[x].model) == 0.0
         assert _relative_gap(loaded.model, lone[x]) < 0.1 < 0.5 < _relative_gap(loaded.model, lone[other])
         assert {"train_seconds", "eval_seconds"} <= set(loaded.metrics)
+
+
+# ------------------------------------------------------------------------------ notebook 05's models
+
+def _ood(method, arch, seed, **changes):
+    channels = dict(channels=(4, 8))  # two stages: 28 px divides by 4 (checked even for the MLP)
+    return dataclasses.replace(ood.Config(dataset="mnist", method=method, arch=arch, zdim=4, batch_size=32, epochs=2,
+                                          n_train=160, eval_images=64, train_eval_images=64, m_samples=2,
+                                          beta_neg=16.0, **channels), seed=seed, **changes).validate()
+
+
+def _fake_mnist(name, split, limit=None):
+    g = torch.Generator().manual_seed({"train": 0, "test": 1}[split] + (2 if name != "mnist" else 0))
+    n = limit or 200
+    return torch.rand(n, 1, 28, 28, generator=g, dtype=torch.get_default_dtype()), torch.zeros(n, dtype=torch.long)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("method, arch", [("vae", "mlp"), ("sintrovae", "mlp"), ("sintrovae", "residual")])
+def test_a_batched_ood_member_is_its_lone_run_batch_norm_included(float64_default, monkeypatch, method, arch, device):
+    """Five steps an epoch, two epochs; the residual nets' batch normalisation (running statistics are
+    buffers the state comparison includes)."""
+    monkeypatch.setattr(ood, "load_dataset", _fake_mnist)
+    configs = [_ood(method, arch, s) for s in (0, 2)]
+    _check_members(bo, configs, ood.train_one, device, monkeypatch)
+
+
+def test_ood_members_are_stored_on_their_own_and_groups_are_seeds(tmp_path, monkeypatch):
+    monkeypatch.setattr(ood, "load_dataset", _fake_mnist)
+    a, b = _ood("sintrovae", "mlp", 0), _ood("sintrovae", "mlp", 1)
+    assert bo.groups([a, b, _ood("vae", "mlp", 0)]) == [[a, b], [_ood("vae", "mlp", 0)]]
+    cache = ResultCache(tmp_path)
+    runs = batched_sweeps.train_batched([a, b], "cpu", cache, progress=False)
+    lone = {x: ood.train_one(x, "cpu", progress=False)[0] for x in (a, b)}
+    for x, other in ((a, b), (b, a)):
+        loaded = ood.run_one(x, "cpu", cache, progress=False)
+        assert loaded.from_cache and _gap(loaded.model, runs[x].model) == 0.0
+        metrics, _ = ood.evaluate_one(loaded.model, x)
+        assert {k: loaded.metrics[k] for k in metrics} == pytest.approx(metrics)
+        assert _relative_gap(loaded.model, lone[x]) < 0.1 < 0.5 < _relative_gap(loaded.model, lone[other])

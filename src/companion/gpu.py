@@ -315,7 +315,7 @@ def _piece_main(job: dict) -> int:
 #: [A] notebooks whose full-profile sweeps train as batched ensembles before the notebook runs
 #: (`companion.batched_sweeps`: each member stored under its own config's key, so the notebook loads
 #: them); on a GPU the members' small steps share kernels. Off with `--sequential`.
-BATCHED_SWEEPS = ("01_soft_introvae_2d", "02_sigma_vae_mnist", "03_dpvae_pockets_leaks")
+BATCHED_SWEEPS = ("01_soft_introvae_2d", "02_sigma_vae_mnist", "03_dpvae_pockets_leaks", "05_ood_histograms")
 
 
 def _train_batched(name: str, job: dict, params: dict) -> int:
@@ -425,7 +425,7 @@ def add_arguments(ap) -> None:
     ap.add_argument("--smoke", action="store_true", help="the pieces at smoke sizes (checks the script; "
                                                          "numbers meaningless)")
     ap.add_argument("--sequential", action="store_true",
-                    help="train 01, 02 and 03 run by run instead of as batched ensembles (to time the two)")
+                    help="train 01, 02, 03 and 05 run by run instead of as batched ensembles (to time the two)")
     ap.add_argument("--check-all", action="store_true",
                     help="first every selected notebook's whole full profile at smoke sizes (≈ 14 min on two CPU "
                          "cores; each piece is checked at smoke sizes before it runs anyway)")

@@ -3,12 +3,13 @@
 A full-profile sweep trains many models that share an architecture and differ in their seed and a
 few scalars of the objective: notebook 01's 2-D models (three methods, four densities with their
 Table 5 betas, IntroVAE's margins, seeds), notebook 02's σ-VAEs (the fixed σ² grid, the learned σ²,
-seeds) and notebook 03's regularised VAEs ± the decoupled prior (seeds). A group of such configs
-trains as one `companion.ensembles.Ensemble` — one batched forward per phase, one backward, one
-fused Adam over the stacked parameters — and then every member
-is evaluated and stored through the cache under *its own config's key*, the key the experiment's
-`run_one` looks up. A notebook that runs afterwards loads each member as if it had been trained
-alone; nothing stored says how the runs were batched.
+seeds), notebook 03's regularised VAEs ± the decoupled prior (seeds) and notebook 05's VAEs and
+Soft-IntroVAEs (seeds). A group of such configs trains as one `companion.ensembles.Ensemble` — one
+batched forward per phase, one backward, one fused Adam over the stacked parameters — and then
+every member is evaluated and stored through the cache under *its own config's key*, the key the
+experiment's `run_one` looks up. A notebook that runs afterwards loads each member as if it had been
+trained alone; the cache entry does not say how it was batched (a GPU piece's `run.json` counts its
+batched runs).
 
 Why that is sound: a member re-executes its lone run's computation — the same initial weights
 (seeded and built as `train_one` builds them), the same data (its own generator, seeded as
@@ -79,10 +80,10 @@ def train_batched(configs, device="auto", cache=None, progress: bool = True, max
     batched groups and stored one entry per member; returns {config: run} for the batchable configs
     (trained or loaded). The rest are left to the experiment's `run_plan`, which then finds these in
     the cache."""
-    from . import dpvae, sigma_vae, toy2d
+    from . import dpvae, ood, sigma_vae, toy2d
 
     runs = {}
-    for module in (dpvae, sigma_vae, toy2d):
+    for module in (dpvae, ood, sigma_vae, toy2d):
         mine = [c for c in configs if isinstance(c, module.CONFIG)]
         if mine:
             runs.update(module.train_batched(mine, device, cache, progress, max_members))
