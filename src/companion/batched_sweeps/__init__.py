@@ -32,6 +32,7 @@ profiles train run by run; `companion gpu` trains its pieces' sweeps batched.
 
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 import torch
@@ -88,6 +89,16 @@ def train_batched(configs, device="auto", cache=None, progress: bool = True, max
         if mine:
             runs.update(module.train_batched(mine, device, cache, progress, max_members))
     return runs
+
+
+def timed(train_group: Callable) -> Callable:
+    """`train_group` returning, after its own outputs, the group's wall seconds per member."""
+    def run(group):
+        start = time.perf_counter()
+        out = train_group(group)
+        return (*out, (time.perf_counter() - start) / len(group))
+
+    return run
 
 
 def trainable_groups(groups_: list[list], train_group: Callable, echo=None):

@@ -24,7 +24,7 @@ from ..ensembles import Ensemble
 from ..papers.dpvae import pockets_leaks as pl
 from ..papers.dpvae.objectives import regularized_loss
 from ..train import EpochBatches, adam, fit, resolve_device, seed_everything
-from . import MAX_MEMBERS, logged_names, member_noise, per_member, trainable_groups
+from . import MAX_MEMBERS, logged_names, member_noise, per_member, timed, trainable_groups
 from . import groups as _groups
 
 CONFIG = pl.Config
@@ -130,13 +130,9 @@ def train_batched(configs, device="auto", cache: ResultCache | None = None, prog
     skipped)."""
     cache = cache or ResultCache()
     runs = {}
-    def timed(group):
-        start = time.perf_counter()
-        models, histories = train_group(group, device, progress)
-        return models, histories, (time.perf_counter() - start) / len(group)
-
     todo = groups([c for c in configs if not cache.exists(c)], max_members)
-    for group, (models, histories, seconds) in trainable_groups(todo, timed):
+    train = timed(lambda g: train_group(g, device, progress))
+    for group, (models, histories, seconds) in trainable_groups(todo, train):
         for c, model, history in zip(group, models, histories):
             runs[c] = store_member(c, model, history, seconds, cache)
     for c in configs:

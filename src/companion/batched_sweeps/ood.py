@@ -19,7 +19,7 @@ import torch
 from ..cache import ResultCache, cached_run
 from ..papers.soft_introvae import ood
 from ..train import EpochBatches, fit, resolve_device, seed_everything
-from . import MAX_MEMBERS, logged_names, member_noise, per_member, trainable_groups
+from . import MAX_MEMBERS, logged_names, member_noise, per_member, timed, trainable_groups
 from . import groups as _groups
 from .soft_introvae_steps import Settings, batched_steps
 
@@ -80,13 +80,9 @@ def train_batched(configs, device="auto", cache: ResultCache | None = None, prog
     cache = cache or ResultCache()
     runs = {}
 
-    def timed(group):
-        start = time.perf_counter()
-        models, histories = train_group(group, device, progress)
-        return models, histories, (time.perf_counter() - start) / len(group)
-
     todo = groups([c for c in configs if not cache.exists(c)], max_members)
-    for group, (models, histories, seconds) in trainable_groups(todo, timed):
+    train = timed(lambda g: train_group(g, device, progress))
+    for group, (models, histories, seconds) in trainable_groups(todo, train):
         for c, model, history in zip(group, models, histories):
             def evaluate(c=c, model=model, history=history, seconds=seconds):
                 start = time.perf_counter()
