@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import os
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
@@ -38,7 +35,7 @@ from companion.papers.sigma_vae import mnist_sweep as sweep
 from companion.papers.soft_introvae import toy2d
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from full_smoke import hardware  # noqa: E402
+from bench_ensembles import save_rows  # noqa: E402
 
 
 def members(sweep_name: str, m: int, args) -> list:
@@ -109,15 +106,8 @@ def main() -> int:
                      "float32 weight gap ‖Δw‖/‖w‖, largest over members": float(f"{max(gaps):.3g}"),
                      "same gap between two seeds' lone runs": other_seed and float(f"{other_seed:.3g}")})
         print(rows[-1], flush=True)
-    out = Path(args.out or Path(__file__).parent / "results" /
-               f"batched_sweep_{args.sweep}_{args.device.split(':')[0]}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    record = {"sweep": args.sweep, "hardware": hardware(args.device), "threads": args.threads,
-              "torch": torch.__version__,
-              "date": datetime.now(timezone.utc).date().isoformat(),
-              "load average at the end": [round(v, 2) for v in os.getloadavg()], "rows": rows}
-    out.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"-> {out}")
+    name = f"batched_sweep_{args.sweep}_{args.device.split(':')[0]}.json"
+    save_rows(args.out or Path(__file__).parent / "results" / name, args.device, args.threads, rows, sweep=args.sweep)
     return 0
 
 

@@ -116,14 +116,20 @@ def main() -> int:
                          "batched member-steps/s": round(m * args.steps / b, 1),
                          "sequential member-steps/s": round(m * args.steps / s, 1), "speed-up": round(s / b, 2)})
             print(rows[-1], flush=True)
-    out = Path(args.out or Path(__file__).parent / "results" / f"ensembles_{args.device.split(':')[0]}.json")
+    save_rows(args.out or Path(__file__).parent / "results" / f"ensembles_{args.device.split(':')[0]}.json",
+              args.device, args.threads, rows)
+    return 0
+
+
+def save_rows(out, device: str, threads: int, rows: list, **extra) -> None:
+    """A benchmark's rows as JSON with the machine, threads, torch version, date and load average."""
+    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    record = {"hardware": hardware(args.device), "threads": args.threads, "torch": torch.__version__,
+    record = {**extra, "hardware": hardware(device), "threads": threads, "torch": torch.__version__,
               "date": datetime.now(timezone.utc).date().isoformat(),
               "load average at the end": [round(v, 2) for v in os.getloadavg()], "rows": rows}
     out.write_text(json.dumps(record, indent=1) + "\n")
     print(f"-> {out}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -91,6 +91,37 @@ def train_batched(configs, device="auto", cache=None, progress: bool = True, max
     return runs
 
 
+def check_group(configs: list, key: Callable, batchable: Callable, what: str) -> None:
+    """Raise before any work unless `configs` is a non-empty group of valid, batchable configs sharing
+    `key` (`what`: what the group needs, for the message)."""
+    if not configs:
+        raise ValueError("an empty group")
+    if len({key(c) for c in configs}) != 1 or not all(batchable(c) for c in configs):
+        raise ValueError(f"a batched group needs {what}")
+    for c in configs:
+        c.validate()
+
+
+def train_and_store(module, configs, device, cache, progress: bool, max_members: int) -> dict:
+    """`module`'s batchable configs that the cache lacks, trained in groups (`module.train_group`) and
+    stored one entry per member (`module.store_member(config, model, history, seconds, cache)`, with
+    the member's share of its group's wall time); {config: run} for every batchable config that is
+    trained or stored (a group whose dataset is missing is skipped)."""
+    from ..cache import ResultCache
+
+    cache = cache or ResultCache()
+    runs = {}
+    todo = module.groups([c for c in configs if not cache.exists(c)], max_members)
+    train = timed(lambda g: module.train_group(g, device, progress)[:2])
+    for group, (models, histories, seconds) in trainable_groups(todo, train):
+        for c, model, history in zip(group, models, histories):
+            runs[c] = module.store_member(c, model, history, seconds, cache)
+    for c in configs:
+        if module.batchable(c) and c not in runs and cache.exists(c):
+            runs[c] = module.run_one(c, device, cache, progress)
+    return runs
+
+
 def timed(train_group: Callable) -> Callable:
     """`train_group` returning, after its own outputs, the group's wall seconds per member."""
     def run(group):

@@ -13,6 +13,7 @@ where every other net here agrees to 1e-15), so exactness cannot be shown for th
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 
 import pandas as pd
@@ -24,10 +25,11 @@ from ..ensembles import Ensemble
 from ..papers.dpvae import pockets_leaks as pl
 from ..papers.dpvae.objectives import regularized_loss
 from ..train import EpochBatches, adam, fit, resolve_device, seed_everything
-from . import MAX_MEMBERS, logged_names, member_noise, per_member, timed, trainable_groups
+from . import MAX_MEMBERS, check_group, logged_names, member_noise, per_member, train_and_store
 from . import groups as _groups
 
 CONFIG = pl.Config
+run_one = pl.run_one
 REGULARIZERS = ("vae", "beta_h", "beta_b", "beta_tc")
 
 
@@ -68,12 +70,7 @@ class Step(nn.Module):
 def train_group(configs: list[pl.Config], device="auto", progress: bool = True) -> tuple[list, list[pd.DataFrame]]:
     """Every config of one group trained as one batched model: (models, histories), each what
     `pockets_leaks.train_one(config)` returns for it."""
-    if not configs:
-        raise ValueError("an empty group")
-    if len({group_key(c) for c in configs}) != 1 or not all(batchable(c) for c in configs):
-        raise ValueError("a batched group needs configs of a batchable regulariser that differ only in seed")
-    for c in configs:
-        c.validate()
+    check_group(configs, group_key, batchable, "configs of a batchable regulariser that differ only in seed")
     device = resolve_device(device)
     c0 = configs[0]
     models, noises, orders = [], [], []
@@ -124,18 +121,6 @@ def store_member(config: pl.Config, model, history: pd.DataFrame, train_seconds:
 
 def train_batched(configs, device="auto", cache: ResultCache | None = None, progress: bool = True,
                   max_members: int = MAX_MEMBERS) -> dict[pl.Config, pl.Run]:
-    """The batchable configs the cache lacks, trained in groups, each member evaluated as
-    `pockets_leaks.run_one` does and stored under its own config's key; {config: run} for every
-    batchable config of `configs` that is trained or stored (a group whose dataset is missing is
-    skipped)."""
-    cache = cache or ResultCache()
-    runs = {}
-    todo = groups([c for c in configs if not cache.exists(c)], max_members)
-    train = timed(lambda g: train_group(g, device, progress))
-    for group, (models, histories, seconds) in trainable_groups(todo, train):
-        for c, model, history in zip(group, models, histories):
-            runs[c] = store_member(c, model, history, seconds, cache)
-    for c in configs:
-        if batchable(c) and c not in runs and cache.exists(c):
-            runs[c] = pl.run_one(c, device, cache, progress)
-    return runs
+    """The batchable configs the cache lacks, trained in groups and stored one entry per member
+    (`train_and_store`)."""
+    return train_and_store(sys.modules[__name__], configs, device, cache, progress, max_members)

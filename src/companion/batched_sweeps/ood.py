@@ -11,6 +11,7 @@ against `ood.train_one` by tests/test_batched_sweeps.py).
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 
 import pandas as pd
@@ -19,11 +20,12 @@ import torch
 from ..cache import ResultCache, cached_run
 from ..papers.soft_introvae import ood
 from ..train import EpochBatches, fit, resolve_device, seed_everything
-from . import MAX_MEMBERS, logged_names, member_noise, per_member, timed, trainable_groups
+from . import MAX_MEMBERS, check_group, logged_names, member_noise, per_member, train_and_store
 from . import groups as _groups
 from .soft_introvae_steps import Settings, batched_steps
 
 CONFIG = ood.Config
+run_one = ood.run_one
 
 
 def batchable(config: ood.Config) -> bool:
@@ -41,12 +43,7 @@ def groups(configs, max_members: int = MAX_MEMBERS) -> list[list[ood.Config]]:
 def train_group(configs: list[ood.Config], device="auto", progress: bool = True) -> tuple[list, list[pd.DataFrame]]:
     """Every config of one group trained as one batched model: (models, histories), each what
     `ood.train_one(config)` returns for it."""
-    if not configs:
-        raise ValueError("an empty group")
-    if len({group_key(c) for c in configs}) != 1:
-        raise ValueError("a batched group needs configs that differ only in seed")
-    for c in configs:
-        c.validate()
+    check_group(configs, group_key, batchable, "configs that differ only in seed")
     device = resolve_device(device)
     c0 = configs[0]
     x = ood.load_dataset(c0.dataset, "train", limit=c0.n_train or None)[0].to(device)
@@ -72,26 +69,21 @@ def train_group(configs: list[ood.Config], device="auto", progress: bool = True)
             [per_member(history, k, names) for k in range(len(configs))])
 
 
+def store_member(config: ood.Config, model, history: pd.DataFrame, train_seconds: float,
+                 cache: ResultCache) -> ood.Run:
+    """Score one trained member as `ood.run_one` does and store it under its config's key
+    (`train_seconds`: its share of the group's training plus its scoring, as the lone run counts both)."""
+    def evaluate():
+        start = time.perf_counter()
+        metrics, arrays = ood.evaluate_one(model, config)
+        metrics["train_seconds"] = train_seconds + time.perf_counter() - start
+        return model, history, metrics, arrays
+
+    return cached_run(config, cache, ood.build_model, evaluate, ood.Run)
+
+
 def train_batched(configs, device="auto", cache: ResultCache | None = None, progress: bool = True,
                   max_members: int = MAX_MEMBERS) -> dict[ood.Config, ood.Run]:
-    """The configs the cache lacks, trained in groups, each member scored as `ood.run_one` does and
-    stored under its own config's key (`train_seconds`: its share of the group's training plus its
-    scoring, as the lone run counts both); {config: run} for every config trained or stored."""
-    cache = cache or ResultCache()
-    runs = {}
-
-    todo = groups([c for c in configs if not cache.exists(c)], max_members)
-    train = timed(lambda g: train_group(g, device, progress))
-    for group, (models, histories, seconds) in trainable_groups(todo, train):
-        for c, model, history in zip(group, models, histories):
-            def evaluate(c=c, model=model, history=history, seconds=seconds):
-                start = time.perf_counter()
-                metrics, arrays = ood.evaluate_one(model, c)
-                metrics["train_seconds"] = seconds + time.perf_counter() - start
-                return model, history, metrics, arrays
-
-            runs[c] = cached_run(c, cache, ood.build_model, evaluate, ood.Run)
-    for c in configs:
-        if c not in runs and cache.exists(c):
-            runs[c] = ood.run_one(c, device, cache, progress)
-    return runs
+    """The configs the cache lacks, trained in groups and stored one entry per member
+    (`train_and_store`)."""
+    return train_and_store(sys.modules[__name__], configs, device, cache, progress, max_members)

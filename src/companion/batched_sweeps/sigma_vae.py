@@ -9,6 +9,7 @@ generator) and stage 2 (which continues one stage-1 model) train alone as before
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 
 import pandas as pd
@@ -22,10 +23,11 @@ from ..ensembles import Ensemble
 from ..papers.sigma_vae import mnist_sweep as sweep
 from ..papers.sigma_vae.method import finish_stage_one
 from ..train import EpochBatches, adam, fit, resolve_device, seed_everything
-from . import MAX_MEMBERS, logged_names, member_noise, per_member, trainable_groups
+from . import MAX_MEMBERS, check_group, logged_names, member_noise, per_member, train_and_store
 from . import groups as _groups
 
 CONFIG = sweep.Config
+run_one = sweep.run_one
 
 
 def batchable(config: sweep.Config) -> bool:
@@ -75,12 +77,7 @@ def train_group(configs: list[sweep.Config], device="auto", progress: bool = Tru
     """Stage 1 of every config of one group as one batched model: (models, histories, seconds).
     Each model and history is what `mnist_sweep.train_one(config)` returns for it (σ²_dataset set,
     eval mode). `x`: the training images (default: the dataset's first n_train)."""
-    if not configs:
-        raise ValueError("an empty group")
-    if len({group_key(c) for c in configs}) != 1 or not all(batchable(c) for c in configs):
-        raise ValueError("a batched group needs stage-1 Gaussian configs that differ only in seed and σ²")
-    for c in configs:
-        c.validate()
+    check_group(configs, group_key, batchable, "stage-1 Gaussian configs that differ only in seed and σ²")
     device = resolve_device(device)
     first = configs[0]
     if x is None:
@@ -135,16 +132,6 @@ def store_member(config: sweep.Config, model: sweep.SigmaVAE, history: pd.DataFr
 
 def train_batched(configs, device="auto", cache: ResultCache | None = None, progress: bool = True,
                   max_members: int = MAX_MEMBERS) -> dict[sweep.Config, sweep.Run]:
-    """The batchable configs the cache lacks, trained in groups and stored one entry per member;
-    {config: run} for every batchable config of `configs` that is trained or stored (a group whose
-    dataset is missing is skipped)."""
-    cache = cache or ResultCache()
-    runs = {}
-    todo = groups([c for c in configs if not cache.exists(c)], max_members)
-    for group, (models, histories, seconds) in trainable_groups(todo, lambda g: train_group(g, device, progress)):
-        for c, model, history in zip(group, models, histories):
-            runs[c] = store_member(c, model, history, seconds / len(group), cache)
-    for c in configs:
-        if batchable(c) and c not in runs and cache.exists(c):
-            runs[c] = sweep.run_one(c, device, cache, progress)
-    return runs
+    """The batchable configs the cache lacks, trained in groups and stored one entry per member
+    (`train_and_store`)."""
+    return train_and_store(sys.modules[__name__], configs, device, cache, progress, max_members)

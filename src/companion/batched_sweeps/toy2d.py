@@ -12,6 +12,7 @@ warm-up and learning-rate milestones included).
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import pandas as pd
 import torch
@@ -20,11 +21,12 @@ from ..cache import ResultCache, cached_run
 from ..core.data import sample_toy
 from ..papers.soft_introvae import toy2d
 from ..train import fit, resolve_device, seed_everything
-from . import MAX_MEMBERS, logged_names, member_noise, per_member, trainable_groups
+from . import MAX_MEMBERS, check_group, logged_names, member_noise, per_member, train_and_store
 from . import groups as _groups
 from .soft_introvae_steps import Settings, batched_steps
 
 CONFIG = toy2d.Config
+run_one = toy2d.run_one
 #: what a member may change within a group: its density, betas, margin and seed; the evaluation
 #: settings (which do not touch training) too
 PER_MEMBER = ("dataset", "beta_rec", "beta_kl", "beta_neg", "m", "seed", "eval_samples", "eval_bins",
@@ -51,12 +53,7 @@ def train_group(configs: list[toy2d.Config], device="auto", progress: bool = Tru
                 ) -> tuple[list, list[pd.DataFrame]]:
     """Every config of one group trained as one batched model: (models, histories), each what
     `toy2d.train_one(config)` returns for it."""
-    if not configs:
-        raise ValueError("an empty group")
-    if len({group_key(c) for c in configs}) != 1:
-        raise ValueError("a batched group needs configs of one method, network and schedule")
-    for c in configs:
-        c.validate()
+    check_group(configs, group_key, batchable, "configs of one method, network and schedule")
     device = resolve_device(device)
     c0 = configs[0]
     models, noises, data = [], [], []
@@ -86,18 +83,16 @@ def train_group(configs: list[toy2d.Config], device="auto", progress: bool = Tru
             [per_member(history, k, names) for k in range(len(configs))])
 
 
+def store_member(config: toy2d.Config, model, history: pd.DataFrame, train_seconds: float,
+                 cache: ResultCache) -> toy2d.Run:
+    """Evaluate one trained member as `toy2d.run_one` does and store it under its config's key (the
+    lone run stores no training time either)."""
+    return cached_run(config, cache, toy2d.build_model, lambda: (model, history, *toy2d.evaluate_one(model, config)),
+                      toy2d.Run)
+
+
 def train_batched(configs, device="auto", cache: ResultCache | None = None, progress: bool = True,
                   max_members: int = MAX_MEMBERS) -> dict[toy2d.Config, toy2d.Run]:
-    """The configs the cache lacks, trained in groups, each member evaluated as `toy2d.run_one`
-    does and stored under its own config's key; {config: run} for every config of `configs`."""
-    cache = cache or ResultCache()
-    runs = {}
-    todo = groups([c for c in configs if not cache.exists(c)], max_members)
-    for group, (models, histories) in trainable_groups(todo, lambda g: train_group(g, device, progress)):
-        for c, model, history in zip(group, models, histories):
-            runs[c] = cached_run(c, cache, toy2d.build_model,
-                                 lambda m=model, h=history, c=c: (m, h, *toy2d.evaluate_one(m, c)), toy2d.Run)
-    for c in configs:
-        if c not in runs:
-            runs[c] = toy2d.run_one(c, device, cache, progress)
-    return runs
+    """The configs the cache lacks, trained in groups and stored one entry per member
+    (`train_and_store`)."""
+    return train_and_store(sys.modules[__name__], configs, device, cache, progress, max_members)
