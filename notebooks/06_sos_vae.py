@@ -56,6 +56,7 @@ smoke = False          # True: the profile's every dataset, model and evaluation
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
+from matplotlib_inline.backend_inline import set_matplotlib_formats
 
 from companion.claims import show_budget, show_claims, show_coverage, show_diagnostics
 from companion.config import check_output_dir
@@ -71,6 +72,8 @@ from companion.tables import run_times, run_times_line
 
 use_style()
 plt.rcParams["figure.dpi"] = 70  # inline images small enough for the repository; saved files keep 150 dpi
+# inline as JPEG: its image grids weigh ~3x less than as PNG (notebook 2.1 MB -> 0.9 MB; saved PNGs unchanged)
+set_matplotlib_formats("jpeg", pil_kwargs={"quality": 85})
 pd.set_option("display.max_colwidth", 120)
 plan = sn.make_plan(profile, datasets=datasets, seeds=seeds, overrides=overrides, smoke=smoke)
 out = check_output_dir(output_dir or figures_dir("06_sos_vae", profile, smoke))
